@@ -1,0 +1,187 @@
+"""Input checks shared by every public function of :mod:`companion`.
+
+Each check returns a fresh array (inputs are never modified) or raises a
+:class:`ValueError` whose message names the argument and shows the bad value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "as_counts",
+    "as_finite",
+    "as_positive",
+    "as_rates",
+    "check_choice",
+    "check_draws",
+    "check_frozen",
+    "check_same_length",
+    "check_trials",
+]
+
+
+def _show(values: np.ndarray, mask: np.ndarray) -> str:
+    """Describe the offending entries of ``values`` (at most five of them)."""
+    index = np.flatnonzero(mask)
+    shown = ", ".join(f"[{i}]={values.flat[i]!r}" for i in index[:5])
+    more = f" and {index.size - 5} more" if index.size > 5 else ""
+    return shown + more
+
+
+def as_finite(values: Any, name: str, *, ndim: int = 1, allow_empty: bool = False) -> np.ndarray:
+    """Return ``values`` as a new float array, checking its shape and that it is finite.
+
+    Parameters
+    ----------
+    values : array_like
+        The input.
+    name : str
+        Argument name used in the error message.
+    ndim : int, default 1
+        Required number of dimensions (0 for a scalar).
+    allow_empty : bool, default False
+        Whether an array with no elements is acceptable.
+
+    Returns
+    -------
+    numpy.ndarray
+        A float64 copy of ``values``.
+
+    Raises
+    ------
+    ValueError
+        If the values are not numeric, have the wrong shape, are empty, or contain
+        NaN or infinity.
+    """
+    try:
+        array = np.array(values, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be numeric; got {values!r}") from err
+    if array.ndim != ndim:
+        kind = "a scalar" if ndim == 0 else f"a {ndim}-dimensional array"
+        raise ValueError(f"{name} must be {kind}; got shape {array.shape}")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise ValueError(f"{name} must be finite (no NaN or inf); got {_show(array, bad)}")
+    return array
+
+
+def as_positive(values: Any, name: str, *, ndim: int = 1) -> np.ndarray:
+    """Return ``values`` as a finite float array whose entries are all > 0."""
+    array = as_finite(values, name, ndim=ndim)
+    bad = array <= 0
+    if bad.any():
+        raise ValueError(f"{name} must be > 0; got {_show(array, bad)}")
+    return array
+
+
+def as_counts(values: Any, name: str, *, ndim: int = 1) -> np.ndarray:
+    """Return ``values`` as a new int64 array of non-negative whole numbers.
+
+    Floats are accepted when they are whole (``3.0``), since data files often
+    store counts that way; ``2.5`` or ``-1`` raise.
+    """
+    array = as_finite(values, name, ndim=ndim)
+    bad = (array < 0) | (array != np.round(array))
+    if bad.any():
+        raise ValueError(f"{name} must be non-negative whole numbers; got {_show(array, bad)}")
+    return array.astype(np.int64)
+
+
+def check_trials(successes: np.ndarray, trials: np.ndarray, names: tuple[str, str]) -> None:
+    """Check ``successes <= trials`` elementwise (both already validated counts)."""
+    bad = successes > trials
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{names[0]} must not exceed {names[1]}; got {names[0]}[{i}]={successes[i]} "
+            f"> {names[1]}[{i}]={trials[i]}"
+        )
+
+
+def as_rates(values: Any, name: str) -> np.ndarray:
+    """Return observed rates as a float array in [0, 1] with some spread."""
+    array = as_finite(values, name)
+    bad = (array < 0) | (array > 1)
+    if bad.any():
+        raise ValueError(f"{name} must lie in [0, 1]; got {_show(array, bad)}")
+    if array.size < 2 or np.ptp(array) == 0:
+        raise ValueError(
+            f"{name} must contain at least two different values to have a spread; got {array!r}"
+        )
+    return array
+
+
+def check_same_length(**arrays: np.ndarray) -> None:
+    """Check that all the given 1-d arrays have the same length."""
+    lengths = {key: len(value) for key, value in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"len({key})={n}" for key, n in lengths.items())
+        raise ValueError(f"{', '.join(lengths)} must have the same length; got {shown}")
+
+
+def check_draws(draws: Any, name: str = "draws") -> int:
+    """Return ``draws`` as a Python int, checking that it is a whole number >= 1."""
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {draws!r}")
+    return int(draws)
+
+
+def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
+    """Check that ``value`` is one of ``choices``."""
+    options = tuple(choices)
+    if value not in options:
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+    return value
+
+
+def check_frozen(
+    dist: Any,
+    name: str,
+    *,
+    lower: float | None = None,
+    family: str | None = None,
+) -> Any:
+    """Check that ``dist`` is a frozen continuous :mod:`scipy.stats` distribution.
+
+    Parameters
+    ----------
+    dist : object
+        The candidate prior.
+    name : str
+        Argument name used in the error message.
+    lower : float, optional
+        If given, the support of ``dist`` must not extend below this value
+        (``0`` for a scale parameter such as tau).
+    family : str, optional
+        If given, the name of the required family (for example ``"norm"``).
+
+    Returns
+    -------
+    scipy.stats.rv_continuous_frozen
+        ``dist`` itself.
+    """
+    if not isinstance(dist, stats.distributions.rv_continuous_frozen):
+        raise ValueError(
+            f"{name} must be a frozen continuous scipy.stats distribution "
+            f"(for example scipy.stats.halfcauchy(scale=5)) or None; got {dist!r}"
+        )
+    if family is not None and dist.dist.name != family:
+        raise ValueError(
+            f"{name} must be a scipy.stats.{family} distribution; got {dist.dist.name}"
+        )
+    if lower is not None:
+        support_low = float(dist.support()[0])
+        if support_low < lower:
+            raise ValueError(
+                f"{name} must have support within [{lower}, inf); got a {dist.dist.name} "
+                f"distribution whose support starts at {support_low}"
+            )
+    return dist
