@@ -28,7 +28,7 @@ __all__ = [
 def _show(values: np.ndarray, mask: np.ndarray) -> str:
     """Describe the offending entries of ``values`` (at most five of them)."""
     index = np.flatnonzero(mask)
-    shown = ", ".join(f"[{i}]={values.flat[i]!r}" for i in index[:5])
+    shown = ", ".join(f"[{i}]={values.flat[i].item()!r}" for i in index[:5])
     more = f" and {index.size - 5} more" if index.size > 5 else ""
     return shown + more
 
@@ -168,7 +168,8 @@ def check_frozen(
     scipy.stats.rv_continuous_frozen
         ``dist`` itself.
     """
-    if not isinstance(dist, stats.distributions.rv_continuous_frozen):
+    # Frozen scipy.stats distributions keep their generator in `.dist`.
+    if not isinstance(getattr(dist, "dist", None), stats.rv_continuous):
         raise ValueError(
             f"{name} must be a frozen continuous scipy.stats distribution "
             f"(for example scipy.stats.halfcauchy(scale=5)) or None; got {dist!r}"
