@@ -22,6 +22,7 @@ __all__ = [
     "check_frozen",
     "check_same_length",
     "check_trials",
+    "frozen_parameters",
 ]
 
 
@@ -186,3 +187,22 @@ def check_frozen(
                 f"distribution whose support starts at {support_low}"
             )
     return dist
+
+
+def frozen_parameters(dist: Any) -> tuple[dict[str, float], float, float]:
+    """Read the shape parameters, ``loc`` and ``scale`` of a frozen scipy.stats distribution.
+
+    A frozen distribution is ``family(*shapes, loc, scale)``, each given by position or
+    by keyword; this reads them back whichever way they were given.
+
+    Returns
+    -------
+    tuple
+        ``({shape name: value}, loc, scale)``.
+    """
+    names = [s.strip() for s in (dist.dist.shapes or "").split(",") if s.strip()]
+    args = list(dist.args)
+    shapes = {name: float(args.pop(0)) if args else float(dist.kwds[name]) for name in names}
+    loc = float(args.pop(0)) if args else float(dist.kwds.get("loc", 0.0))
+    scale = float(args.pop(0)) if args else float(dist.kwds.get("scale", 1.0))
+    return shapes, loc, scale

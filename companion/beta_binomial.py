@@ -37,6 +37,7 @@ from companion._validate import (
     check_frozen,
     check_same_length,
     check_trials,
+    frozen_parameters,
 )
 from companion.grid import Grid2D, adaptive_grid
 
@@ -69,12 +70,10 @@ def _beta_prior(prior: object) -> tuple[float, float]:
     if prior is None:
         return 1.0, 1.0
     check_frozen(prior, "prior", family="beta")
-    a, b = prior.args[:2] if len(prior.args) >= 2 else (prior.kwds["a"], prior.kwds["b"])
-    if prior.kwds.get("loc", 0) != 0 or prior.kwds.get("scale", 1) != 1:
-        raise ValueError(
-            f"prior must be a standard Beta on [0, 1] (no loc or scale); got {prior.kwds}"
-        )
-    return float(a), float(b)
+    shapes, loc, scale = frozen_parameters(prior)
+    if loc != 0 or scale != 1:
+        raise ValueError(f"prior must be a standard Beta on [0, 1]; got loc={loc}, scale={scale}")
+    return shapes["a"], shapes["b"]
 
 
 def conjugate_posterior(successes: object, trials: object, *, prior: object = None) -> object:
@@ -195,13 +194,13 @@ def prob_largest(successes: object, trials: object, *, prior: object = None) -> 
     )
 
 
-def _check_index(index: object, size: int) -> int:
+def _check_index(index: object, size: int, name: str = "index") -> int:
     if (
         isinstance(index, bool)
         or not isinstance(index, int | np.integer)
         or not (-size <= index < size)
     ):
-        raise ValueError(f"index must be an integer in [{-size}, {size - 1}]; got {index!r}")
+        raise ValueError(f"{name} must be an integer in [{-size}, {size - 1}]; got {index!r}")
     return int(index) % size
 
 
@@ -242,6 +241,8 @@ def fit_moments(rates: object) -> tuple[float, float]:
     """
     r = as_rates(rates, "rates")
     m, v = float(r.mean()), float(r.var(ddof=1))
+    if v == 0:
+        raise ValueError(f"rates have too little spread: their variance underflows to 0; got {r!r}")
     if v >= m * (1 - m):
         raise ValueError(
             f"rates vary too much for a Beta distribution: variance {v:.4g} >= "
@@ -253,11 +254,13 @@ def fit_moments(rates: object) -> tuple[float, float]:
 
 # --- the full hierarchical model -----------------------------------------------------------
 
-_STIRLING_FROM = 1e4
+# Above this, the direct difference of gammaln values loses more accuracy (about 1e-12
+# relative near 1e4) than the truncated Stirling series (whose next term is 1/(1680 a^7)).
+_STIRLING_FROM = 100.0
 
 
 def _stirling_tail(x: np.ndarray) -> np.ndarray:
-    """Return lgamma(x) - [(x - 1/2) log x - x + log(2 pi)/2], for x >= 1e4 (error < 1e-20)."""
+    """Return lgamma(x) - [(x - 1/2) log x - x + log(2 pi)/2], for x >= 100 (error < 1e-17)."""
     inv = 1.0 / x
     inv2 = inv * inv
     return inv * (1 / 12 - inv2 * (1 / 360 - inv2 / 1260))
@@ -269,7 +272,7 @@ def log_rising(a: np.ndarray, k: np.ndarray) -> np.ndarray:
     The direct difference of ``gammaln`` loses all accuracy once
     :math:`a \gtrsim 10^{12}` (each term is about :math:`a \log a`), which the grid
     reaches when the data are compatible with complete pooling. For
-    :math:`a \ge 10^4` the Stirling series gives the difference without cancellation:
+    :math:`a \ge 100` the Stirling series gives the difference without cancellation:
 
     .. math::
 
@@ -286,7 +289,7 @@ def log_rising(a: np.ndarray, k: np.ndarray) -> np.ndarray:
     12.0
     """
     a, k = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(k, dtype=float))
-    out = gammaln(a + k) - gammaln(a)
+    out = np.array(gammaln(a + k) - gammaln(a), dtype=float)  # writable, even when 0-d
     big = a >= _STIRLING_FROM
     if big.any():
         ab, kb = a[big], k[big]
@@ -304,10 +307,11 @@ def log_power_hyperprior(exponent: float = -2.5) -> LogHyperprior:
     r"""Return the log hyperprior :math:`\log p(\alpha, \beta) = k \log(\alpha + \beta)`.
 
     ``exponent=-2.5`` is the choice of :cite:t:`bda3` (section 5.3), which is
-    uniform on :math:`(\alpha/(\alpha+\beta), (\alpha+\beta)^{-1/2})`. The posterior
-    is proper for :math:`k < -2` whenever some rates differ; flatter choices put
-    non-vanishing mass at :math:`\alpha + \beta \to \infty` and
-    :func:`hyper_posterior` rejects them.
+    uniform on :math:`(\alpha/(\alpha+\beta), (\alpha+\beta)^{-1/2})`. With
+    :math:`G` groups whose counts satisfy :math:`0 < y_j < n_j`, the posterior is
+    proper exactly when :math:`-(2 + G) < k < -2`: flatter choices leave mass at
+    :math:`\alpha + \beta \to \infty`, steeper ones at :math:`\alpha + \beta \to 0`,
+    and :func:`hyper_posterior` rejects both.
 
     Examples
     --------
@@ -428,6 +432,10 @@ class HyperPosterior:
     successes: np.ndarray
     trials: np.ndarray
 
+    def __post_init__(self) -> None:
+        for array in (self.successes, self.trials):
+            array.flags.writeable = False
+
     @property
     def edge_mass(self) -> float:
         """Posterior probability in the outermost ring of grid cells (should be tiny)."""
@@ -467,7 +475,7 @@ class HyperPosterior:
 
     def theta_cdf(self, x: object, group: int) -> np.ndarray:
         r"""Exact :math:`\Pr(\theta_j \le x \mid y)`: a Beta mixture over the grid."""
-        j = _check_index(group, self.successes.size)
+        j = _check_index(group, self.successes.size, "group")
         x = np.atleast_1d(as_finite(x, "x", ndim=np.ndim(x)))
         a, b = self.alpha_beta()
         keep = self.grid.mass > 1e-14 * self.grid.mass.max()
@@ -678,5 +686,10 @@ def posterior_predictive(
         rate = rng.beta(draws["alpha"], draws["beta"])
         return rng.binomial(size, rate)
     theta = np.asarray(draws["theta"])
-    size = as_counts(np.broadcast_to(trials, theta.shape[1:]), "trials")
-    return rng.binomial(size, theta)
+    size = as_counts(trials, "trials", ndim=np.ndim(trials))
+    if size.ndim > 1 or (size.ndim == 1 and size.size != theta.shape[1]):
+        raise ValueError(
+            f"trials must be a scalar or have one entry per group ({theta.shape[1]}); "
+            f"got shape {size.shape}"
+        )
+    return rng.binomial(np.broadcast_to(size, theta.shape[1:]), theta)

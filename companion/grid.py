@@ -110,13 +110,20 @@ class Grid1D:
                 f"log_density must have the shape of points {points.shape}; got {log_density.shape}"
             )
         mass, log_total = _normalize(log_density, "log_density")
+        for array in (points, log_density, mass):
+            array.flags.writeable = False
         object.__setattr__(self, "points", points)
         object.__setattr__(self, "log_density", log_density)
         object.__setattr__(self, "mass", mass)
         object.__setattr__(self, "log_normalizer", log_total + float(np.log(self.width)))
         object.__setattr__(self, "_cumulative", np.concatenate([[0.0], np.cumsum(mass)]))
         density = mass / self.width
-        at_points = cumulative_simpson(density, dx=self.width, initial=0.0)
+        # Simpson's increments can go negative where the density jumps; there, fall back
+        # to the trapezoid rule, whose increments never do, so the CDF stays monotone.
+        simpson = np.diff(cumulative_simpson(density, dx=self.width, initial=0.0))
+        trapezoid = self.width * (density[1:] + density[:-1]) / 2
+        increments = np.where(simpson < 0, trapezoid, simpson)
+        at_points = np.concatenate([[0.0], np.cumsum(increments)])
         # Half of the first cell lies below the first point; the total is then 1.
         at_points = (at_points + mass[0] / 2) / (at_points[-1] + (mass[0] + mass[-1]) / 2)
         object.__setattr__(self, "_smooth_cdf", CubicHermiteSpline(points, at_points, density))
@@ -166,7 +173,10 @@ class Grid1D:
             x = np.clip(x - (spline(x) - q) / np.maximum(slope(x), 1e-300), left, right)
         below = np.interp(q, [0.0, knots[0]], [self.edges[0], self.points[0]])
         above = np.interp(q, [knots[-1], 1.0], [self.points[-1], self.edges[-1]])
-        return np.where(q < knots[0], below, np.where(q > knots[-1], above, x))
+        x = np.where(q < knots[0], below, np.where(q > knots[-1], above, x))
+        # q = 0 and q = 1 map to the ends of the grid, even where the CDF has rounded
+        # to 0 or 1 well inside it.
+        return np.where(q == 0, self.edges[0], np.where(q == 1, self.edges[-1], x))
 
     def sample(self, draws: int, *, rng: int | np.random.Generator | None = None) -> np.ndarray:
         """Independent draws: a cell with probability :math:`P_i`, then uniform jitter inside it."""
@@ -240,6 +250,8 @@ class Grid2D:
             )
         mass, log_total = _normalize(log_density, "log_density")
         cell = (x[1] - x[0]) * (y[1] - y[0])
+        for array in (x, y, log_density, mass):
+            array.flags.writeable = False
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
         object.__setattr__(self, "log_density", log_density)
@@ -260,10 +272,12 @@ class Grid2D:
 
     def marginal(self, axis: str) -> Grid1D:
         """Return the marginal density along ``"x"`` or ``"y"`` as a :class:`Grid1D`."""
+        hx, hy = self.widths
+        # Summing over the other axis is a midpoint rule, which needs its cell width.
         if axis == "x":
-            return Grid1D(self.x, logsumexp(self.log_density, axis=1))
+            return Grid1D(self.x, logsumexp(self.log_density, axis=1) + np.log(hy))
         if axis == "y":
-            return Grid1D(self.y, logsumexp(self.log_density, axis=0))
+            return Grid1D(self.y, logsumexp(self.log_density, axis=0) + np.log(hx))
         raise ValueError(f"axis must be 'x' or 'y'; got {axis!r}")
 
     def expect(self, f: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
@@ -300,7 +314,7 @@ def adaptive_grid(
     limits: list[tuple[float, float]] | None = None,
     threshold: float = 30.0,
     coarse: int = 97,
-    max_widenings: int = 10,
+    max_widenings: int = 30,
 ) -> Grid1D | Grid2D:
     r"""Tabulate a 1-D or 2-D log density on a grid whose range is found from the density.
 
@@ -336,7 +350,7 @@ def adaptive_grid(
         Log-density drop that counts as "decayed".
     coarse : int, default 97
         Cells per axis of the search grid.
-    max_widenings : int, default 10
+    max_widenings : int, default 30
         Search rounds before giving up.
 
     Returns
@@ -400,7 +414,8 @@ def adaptive_grid(
         sides = [f"axis {d} {'low' if s == 0 else 'high'}" for d, s in np.argwhere(open_sides)]
         raise ValueError(
             f"the density does not decay on {sides} even over the box {box.tolist()}: "
-            "the posterior is improper, or the data carry no information on that side"
+            "the posterior is improper, too heavy-tailed for a grid, or the data carry no "
+            "information on that side"
         )
 
     for _ in range(6):

@@ -329,6 +329,10 @@ class TauPosterior:
     tau_prior: object = None
     mu_prior: tuple[float, float] | None = None
 
+    def __post_init__(self) -> None:
+        for array in (self.y, self.sigma):
+            array.flags.writeable = False
+
     # -- the distribution of tau ------------------------------------------------------------
 
     def logpdf(self, tau: object) -> np.ndarray:

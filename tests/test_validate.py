@@ -54,7 +54,7 @@ def test_frozen_distributions() -> None:
     assert v.check_frozen(prior, "tau_prior", lower=0.0) is prior
     with pytest.raises(ValueError, match="support within"):
         v.check_frozen(stats.norm(0, 1), "tau_prior", lower=0.0)
-    with pytest.raises(ValueError, match="scipy.stats.norm distribution"):
+    with pytest.raises(ValueError, match=r"scipy\.stats\.norm distribution"):
         v.check_frozen(stats.t(3), "mu_prior", family="norm")
     with pytest.raises(ValueError, match="frozen continuous"):
         v.check_frozen(stats.poisson(2), "tau_prior")
