@@ -1,9 +1,18 @@
 """Figures of the book, drawn with matplotlib (and ArviZ where ArviZ has the plot).
 
 Every function draws on an ``ax`` it is given (or on a new figure) and returns the
-axes, so the book and your own code can restyle or combine them.
+axes (or the figure, for multi-panel plots), so the book and your own code can
+restyle or combine them. The functions live in one module per topic and are all
+available from ``companion.plots`` directly.
 """
 
-from companion.plots.rates import plot_beta_posteriors
+from companion.plots.exchangeability import *  # noqa: F403
+from companion.plots.exchangeability import __all__ as _exchangeability
+from companion.plots.mcmc import *  # noqa: F403
+from companion.plots.mcmc import __all__ as _mcmc
+from companion.plots.normal import *  # noqa: F403
+from companion.plots.normal import __all__ as _normal
+from companion.plots.rates import *  # noqa: F403
+from companion.plots.rates import __all__ as _rates
 
-__all__ = ["plot_beta_posteriors"]
+__all__ = [*_exchangeability, *_mcmc, *_normal, *_rates]

@@ -1,0 +1,5 @@
+"""Figures for the exchangeability chapter(s)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
