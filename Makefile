@@ -55,7 +55,7 @@ test-browser: $(STAMP)
 test: lint test-unit test-notebooks book test-browser
 
 bench: $(STAMP)
-	$(PY) -m tools.bench
+	$(PY) -m tools.bench --mcmc
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS),lab]"

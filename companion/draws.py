@@ -4,7 +4,7 @@ The samplers of :mod:`companion.normal_normal` and :mod:`companion.beta_binomial
 return plain dictionaries of independent draws. :func:`to_datatree` wraps them in the
 ``posterior`` group of an :class:`xarray.DataTree`, the object PyMC returns, so that
 ``arviz.summary``, ``arviz.plot_forest`` and the functions of
-``companion.diagnostics`` apply to both.
+:mod:`companion.diagnostics` apply to both.
 """
 
 from __future__ import annotations

@@ -1,0 +1,267 @@
+r"""PyMC versions of the book's hierarchical models, and one way to sample them.
+
+The exact posteriors of :mod:`companion.normal_normal` and
+:mod:`companion.beta_binomial` are the reference these models are judged against,
+so the priors here are the same objects: frozen ``scipy.stats`` distributions,
+translated into PyMC by :func:`pymc_prior`.
+
+:func:`sample` always names its sampler. When nutpie is installed, ``pm.sample``
+picks it by itself unless told otherwise, and PyMC's NUTS and nutpie diverge at very
+different rates on the centered eight-schools model: every MCMC number in the book
+says which sampler produced it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import xarray as xr
+from scipy import stats
+
+from companion._validate import (
+    as_counts,
+    as_finite,
+    as_positive,
+    check_choice,
+    check_draws,
+    check_frozen,
+    check_same_length,
+    check_trials,
+    frozen_parameters,
+)
+
+__all__ = ["PARAMETRIZATIONS", "SAMPLERS", "beta_binomial", "eight_schools", "pymc_prior", "sample"]
+
+PARAMETRIZATIONS = ("centered", "non_centered")
+SAMPLERS = ("pymc", "nutpie")
+
+DEFAULT_MU_PRIOR = stats.norm(0, 5)
+DEFAULT_TAU_PRIOR = stats.halfcauchy(scale=5)
+
+
+def pymc_prior(name: str, prior: object, *, lower: float | None = None) -> pt.TensorVariable:
+    """Create, inside the current PyMC model, the variable ``name`` with a scipy prior.
+
+    Supported families: ``norm``, ``halfnorm``, ``halfcauchy``, ``uniform``,
+    ``expon`` and ``gamma`` (with ``loc=0`` for the last four).
+
+    Parameters
+    ----------
+    name : str
+        Variable name in the model.
+    prior : scipy.stats frozen distribution
+        The prior.
+    lower : float, optional
+        If given, the prior's support must not extend below it (0 for a scale).
+
+    Returns
+    -------
+    pytensor.tensor.TensorVariable
+        The new random variable.
+    """
+    check_frozen(prior, name, lower=lower)
+    family = prior.dist.name
+    shapes, loc, scale = frozen_parameters(prior)
+    if family == "norm":
+        return pm.Normal(name, mu=loc, sigma=scale)
+    if loc != 0:
+        raise ValueError(f"{name}: only loc=0 is supported for a {family} prior; got loc={loc}")
+    if family == "halfnorm":
+        return pm.HalfNormal(name, sigma=scale)
+    if family == "halfcauchy":
+        return pm.HalfCauchy(name, beta=scale)
+    if family == "uniform":
+        return pm.Uniform(name, lower=0.0, upper=scale)
+    if family == "expon":
+        return pm.Exponential(name, scale=scale)
+    if family == "gamma":
+        return pm.Gamma(name, alpha=shapes["a"], beta=1.0 / scale)
+    raise ValueError(
+        f"{name}: a scipy.stats {family} prior has no PyMC translation here; use one of "
+        "norm, halfnorm, halfcauchy, uniform, expon, gamma"
+    )
+
+
+def eight_schools(
+    y: object,
+    sigma: object,
+    *,
+    parametrization: str = "centered",
+    mu_prior: object = None,
+    tau_prior: object = None,
+    groups: Sequence[str] | None = None,
+) -> pm.Model:
+    r"""Build the normal hierarchical model with known standard errors in PyMC.
+
+    .. math::
+
+        \mu \sim p(\mu), \quad \tau \sim p(\tau), \quad
+        \theta_j \sim \mathrm{N}(\mu, \tau^2), \quad
+        y_j \sim \mathrm{N}(\theta_j, \sigma_j^2).
+
+    The *centered* parametrization samples :math:`\theta_j` directly. The
+    *non-centered* one samples :math:`\tilde\theta_j \sim \mathrm{N}(0, 1)` and sets
+    :math:`\theta_j = \mu + \tau\tilde\theta_j`: the same posterior, but the sampler
+    no longer sees the funnel in which the scale of :math:`\theta` depends on
+    :math:`\tau`.
+
+    Parameters
+    ----------
+    y, sigma : array_like, shape (J,)
+        Estimates and their known standard errors.
+    parametrization : {"centered", "non_centered"}
+        How :math:`\theta` is sampled.
+    mu_prior, tau_prior : scipy.stats frozen distributions, optional
+        Default :math:`\mu \sim \mathrm{N}(0, 5)` and :math:`\tau \sim
+        \mathrm{HalfCauchy}(5)`, the priors of :cite:t:`betancourt2015hamiltonian`.
+    groups : sequence of str, optional
+        Names of the groups (coordinates of the ``school`` dimension).
+
+    Returns
+    -------
+    pymc.Model
+    """
+    y = as_finite(y, "y")
+    sigma = as_positive(sigma, "sigma")
+    check_same_length(y=y, sigma=sigma)
+    check_choice(parametrization, "parametrization", PARAMETRIZATIONS)
+    names = [str(g) for g in groups] if groups is not None else [str(j) for j in range(y.size)]
+    if len(names) != y.size:
+        raise ValueError(f"groups must have one name per group ({y.size}); got {len(names)}")
+    with pm.Model(coords={"school": names}) as model:
+        mu = pymc_prior("mu", DEFAULT_MU_PRIOR if mu_prior is None else mu_prior)
+        tau = pymc_prior("tau", DEFAULT_TAU_PRIOR if tau_prior is None else tau_prior, lower=0.0)
+        if parametrization == "centered":
+            theta = pm.Normal("theta", mu=mu, sigma=tau, dims="school")
+        else:
+            theta_tilde = pm.Normal("theta_tilde", mu=0.0, sigma=1.0, dims="school")
+            theta = pm.Deterministic("theta", mu + tau * theta_tilde, dims="school")
+        pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims="school")
+    return model
+
+
+def beta_binomial(successes: object, trials: object, *, exponent: float = -2.5) -> pm.Model:
+    r"""Build the hierarchical beta-binomial model of the rat-tumour chapter in PyMC.
+
+    .. math::
+
+        p(\alpha, \beta) \propto (\alpha + \beta)^{k}, \quad
+        \theta_j \sim \mathrm{Beta}(\alpha, \beta), \quad
+        y_j \sim \mathrm{Bin}(n_j, \theta_j),
+
+    with :math:`k = -5/2` by default, as in :func:`companion.beta_binomial.hyper_posterior`.
+    :math:`\alpha` and :math:`\beta` get flat priors on :math:`(0, \infty)` and the
+    hyperprior enters as a potential; PyMC samples them on the log scale.
+
+    Parameters
+    ----------
+    successes, trials : array_like of int, shape (J,)
+        The data.
+    exponent : float, default -2.5
+        The power :math:`k` of :math:`\alpha + \beta` in the hyperprior.
+
+    Returns
+    -------
+    pymc.Model
+    """
+    y = as_counts(successes, "successes")
+    n = as_counts(trials, "trials")
+    check_same_length(successes=y, trials=n)
+    check_trials(y, n, ("successes", "trials"))
+    exponent = float(as_finite(exponent, "exponent", ndim=0))
+    with pm.Model(coords={"experiment": np.arange(y.size)}) as model:
+        alpha = pm.HalfFlat("alpha")
+        beta = pm.HalfFlat("beta")
+        pm.Potential("hyperprior", exponent * pt.log(alpha + beta))
+        theta = pm.Beta("theta", alpha=alpha, beta=beta, dims="experiment")
+        pm.Binomial("y", n=n, p=theta, observed=y, dims="experiment")
+    return model
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence PyMC's and PyTensor's log lines and warnings while sampling."""
+    loggers = [logging.getLogger(name) for name in ("pymc", "pytensor", "nutpie")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def sample(
+    model: pm.Model,
+    *,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int | None = None,
+    target_accept: float = 0.8,
+    sampler: str = "pymc",
+) -> xr.DataTree:
+    """Run NUTS on ``model`` quietly and return the DataTree, with the sampler recorded.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model to sample.
+    draws, tune, chains : int
+        Kept draws per chain, tuning steps per chain, and chains.
+    seed : int, optional
+        Random seed; the same seed gives the same draws.
+    target_accept : float, default 0.8
+        Target acceptance rate of the step-size adaptation, in (0, 1).
+    sampler : {"pymc", "nutpie"}
+        PyMC's own NUTS or nutpie. Always passed on explicitly.
+
+    Returns
+    -------
+    xarray.DataTree
+        Groups ``posterior``, ``sample_stats`` and ``observed_data``. The root
+        attributes record ``sampler``, ``target_accept``, ``seed`` and
+        ``wall_time`` (seconds, compilation included).
+    """
+    check_choice(sampler, "sampler", SAMPLERS)
+    draws, tune, chains = (
+        check_draws(draws),
+        check_draws(tune, "tune"),
+        check_draws(chains, "chains"),
+    )
+    target_accept = float(as_finite(target_accept, "target_accept", ndim=0))
+    if not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must lie in (0, 1); got {target_accept}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise ValueError(f"seed must be an integer or None; got {seed!r}")
+    start = time.perf_counter()
+    with _quiet():
+        tree = pm.sample(
+            model=model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=seed,
+            target_accept=target_accept,
+            nuts_sampler=sampler,
+            progressbar=False,
+            quiet=True,
+            compute_convergence_checks=False,
+        )
+    tree.attrs.update(
+        sampler=sampler,
+        target_accept=target_accept,
+        seed=-1 if seed is None else int(seed),
+        wall_time=time.perf_counter() - start,
+    )
+    return tree
