@@ -74,6 +74,11 @@ def test_trace_has_one_line_per_chain(tree) -> None:
     ax = plots.plot_log_tau_trace(tree)
     assert len(ax.get_lines()) == 4
     assert len(ax.collections) == 1  # the divergent draws of chain 0
+    short = plots.plot_log_tau_trace(tree, max_draws=3)
+    assert all(len(line.get_xdata()) == 3 for line in short.get_lines())
+    assert len(short.collections[0].get_offsets()) == 3
+    with pytest.raises(ValueError, match="max_draws"):
+        plots.plot_log_tau_trace(tree, max_draws=0)
 
 
 def test_running_mean_bands_and_exact_line(tree, exact) -> None:

@@ -116,10 +116,31 @@ def plot_funnel(
     return ax
 
 
-def plot_log_tau_trace(tree: xr.DataTree, *, ax: Axes | None = None) -> Axes:
-    r"""Plot the trace of :math:`\log\tau` per chain, with divergent transitions marked."""
+def plot_log_tau_trace(
+    tree: xr.DataTree, *, max_draws: int | None = None, ax: Axes | None = None
+) -> Axes:
+    r"""Plot the trace of :math:`\log\tau` per chain, with divergent transitions marked.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        Output of :func:`companion.models.sample` for an eight-schools model.
+    max_draws : int, optional
+        Show only the first ``max_draws`` draws of each chain (long traces are
+        unreadable).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     posterior, diverging = _draws(tree)
     log_tau = np.log(posterior["tau"].values)
+    if max_draws is not None:
+        if isinstance(max_draws, bool) or not isinstance(max_draws, int) or max_draws < 1:
+            raise ValueError(f"max_draws must be an integer >= 1; got {max_draws!r}")
+        log_tau, diverging = log_tau[:, :max_draws], diverging[:, :max_draws]
     ax = get_axes(ax, figsize=(8.0, 3.2))
     draws = np.arange(log_tau.shape[1])
     for chain in range(log_tau.shape[0]):
@@ -196,6 +217,9 @@ def plot_sweep(sweep: pd.DataFrame) -> Figure:
     for color, (name, rows) in enumerate(sweep.groupby("parametrization", sort=False)):
         left.plot(rows["target_accept"], rows["divergences"], "o-", color=f"C{color}", label=name)
         right.plot(rows["target_accept"], rows["z_log_tau"], "o-", color=f"C{color}", label=name)
+    ticks = sorted(sweep["target_accept"].unique())
+    for panel in (left, right):
+        panel.set_xticks(ticks, [f"{t:g}" for t in ticks])
     left.set_xlabel("target_accept")
     left.set_ylabel("divergent transitions")
     left.legend(frameon=False)
