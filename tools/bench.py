@@ -76,7 +76,8 @@ def print_exact(rows: list[tuple[str, float, float, str]]) -> None:
     print(f"| {'case':<56} | {'time (s)':>8} | {'normals floor (s)':>17} | {'ratio':>5} | target |")
     print(f"|{'-' * 58}|{'-' * 10}|{'-' * 19}|{'-' * 7}|--------|")
     for name, seconds, base, target in rows:
-        print(f"| {name:<56} | {seconds:8.3f} | {base:17.3f} | {seconds / base:5.1f} | {target:<6} |")
+        ratio = seconds / base
+        print(f"| {name:<56} | {seconds:8.3f} | {base:17.3f} | {ratio:5.1f} | {target:<6} |")
 
 
 def main() -> None:

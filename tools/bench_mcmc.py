@@ -46,7 +46,12 @@ def _nutpie_row(model) -> tuple[float, float, object]:
     compile_seconds = time.perf_counter() - start
     start = time.perf_counter()
     tree = nutpie.sample(
-        compiled, draws=DRAWS, tune=TUNE, chains=CHAINS, seed=SEED, progress_bar=False,
+        compiled,
+        draws=DRAWS,
+        tune=TUNE,
+        chains=CHAINS,
+        seed=SEED,
+        progress_bar=False,
         target_accept=0.8,
     )
     return compile_seconds, time.perf_counter() - start, tree
