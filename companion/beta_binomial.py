@@ -21,6 +21,7 @@ the rat tumours:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from companion._validate import (
     as_finite,
     as_positive,
     as_rates,
+    check_choice,
     check_draws,
     check_frozen,
     check_same_length,
@@ -204,11 +206,12 @@ def _check_index(index: object, size: int, name: str = "index") -> int:
     return int(index) % size
 
 
-def fit_moments(rates: object) -> tuple[float, float]:
+def fit_moments(rates: object, *, ddof: int = 1) -> tuple[float, float]:
     r"""Method-of-moments Beta fit to observed rates (empirical Bayes).
 
     Matches the sample mean :math:`m` and variance :math:`v` (divisor
-    :math:`J - 1`) of the rates to those of a :math:`\mathrm{Beta}(\alpha, \beta)`:
+    :math:`J - \text{ddof}`, :math:`J - 1` by default, as in BDA3) of the rates to those
+    of a :math:`\mathrm{Beta}(\alpha, \beta)`:
 
     .. math::
 
@@ -221,6 +224,8 @@ def fit_moments(rates: object) -> tuple[float, float]:
     ----------
     rates : array_like, shape (J,)
         Observed rates in [0, 1], at least two different values.
+    ddof : {0, 1}, default 1
+        Delta degrees of freedom of the sample variance.
 
     Returns
     -------
@@ -240,7 +245,8 @@ def fit_moments(rates: object) -> tuple[float, float]:
     [3.0, 12.0]
     """
     r = as_rates(rates, "rates")
-    m, v = float(r.mean()), float(r.var(ddof=1))
+    check_choice(ddof, "ddof", (0, 1))
+    m, v = float(r.mean()), float(r.var(ddof=ddof))
     if v == 0:
         raise ValueError(f"rates have too little spread: their variance underflows to 0; got {r!r}")
     if v >= m * (1 - m):
@@ -446,8 +452,25 @@ class HyperPosterior:
         return _from_logit_coords(self.grid.x[:, None], self.grid.y[None, :])
 
     def expect(self, f: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> float:
-        """Exact (grid) posterior expectation of ``f(alpha, beta)``."""
-        return self.grid.expect(lambda u, v: f(*_from_logit_coords(u, v)))
+        r"""Exact (grid) posterior expectation of ``f(alpha, beta)``.
+
+        A warning is issued when :math:`|f|\,p` has not decayed at the edges of the
+        grid: that is what happens for :math:`E[\alpha]` or :math:`E[\beta]`, which
+        are infinite under the :math:`(\alpha+\beta)^{-5/2}` hyperprior, while the grid
+        (necessarily finite) would return a number.
+        """
+        alpha, beta = self.alpha_beta()
+        values = np.broadcast_to(np.asarray(f(alpha, beta), dtype=float), alpha.shape)
+        weighted = np.abs(values) * self.grid.mass
+        inner = weighted[2:-2, 2:-2].sum()
+        if weighted.sum() - inner > 1e-9 * max(float(weighted.sum()), 1e-300):
+            warnings.warn(
+                "the integrand has not decayed at the edges of the (alpha, beta) grid: this "
+                "expectation may not exist (heavy tail) and the value returned is unreliable",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return float(np.sum(values * self.grid.mass))
 
     def sample(
         self, draws: int, *, rng: int | np.random.Generator | None = None

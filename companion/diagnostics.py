@@ -134,12 +134,12 @@ def compare_with_exact(tree: xr.DataTree, posterior: normal_normal.TauPosterior)
 def compare_rates_with_exact(tree: xr.DataTree, posterior: object) -> pd.DataFrame:
     r"""Set MCMC means beside the exact grid values for the hierarchical beta-binomial model.
 
-    Compares :math:`\loglpha`, :math:`\logeta`, the population mean rate
-    :math:`lpha/(lpha+eta)`, :math:`\log(lpha+eta)` and every
-    :math:`	heta_j`. Not :math:`lpha` and :math:`eta` themselves: under the
-    :math:`(lpha+eta)^{-5/2}` hyperprior the posterior density of
-    :math:`lpha+eta` has a tail proportional to :math:`(lpha+eta)^{-3/2}`, so
-    :math:`E[lpha \mid y]` and :math:`E[eta \mid y]` are infinite and their MCMC
+    Compares :math:`\log\alpha`, :math:`\log\beta`, the population mean rate
+    :math:`\alpha/(\alpha+\beta)`, :math:`\log(\alpha+\beta)` and every
+    :math:`\theta_j`. Not :math:`\alpha` and :math:`\beta` themselves: under the
+    :math:`(\alpha+\beta)^{-5/2}` hyperprior the posterior density of
+    :math:`\alpha+\beta` has a tail proportional to :math:`(\alpha+\beta)^{-3/2}`, so
+    :math:`E[\alpha \mid y]` and :math:`E[\beta \mid y]` are infinite and their MCMC
     averages estimate nothing.
 
     Parameters

@@ -18,6 +18,7 @@ summed directly in logs, which shares no code with the module's Stirling/gammaln
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -1161,3 +1162,23 @@ def test_datasets_match_the_sums_used_here():
     # Guard for the reference computations above: the data are what the tests assume.
     assert (Y_FT.sum(), N_FT.sum()) == (238, 435)
     assert RATS.shape == (71, 2) and (Y_RAT[-1], N_RAT[-1]) == (4, 14)
+
+
+def test_fit_moments_ddof_zero_uses_the_population_variance():
+    rates = np.array([0.1, 0.25, 0.3, 0.05])
+    alpha, beta = bb.fit_moments(rates, ddof=0)
+    m, v = rates.mean(), rates.var(ddof=0)
+    assert alpha / (alpha + beta) == pytest.approx(m)
+    assert alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1)) == pytest.approx(v)
+    with pytest.raises(ValueError, match="ddof"):
+        bb.fit_moments(rates, ddof=2)
+
+
+def test_expect_warns_for_the_infinite_mean_of_alpha():
+    rats = datasets.rat_tumors()
+    post = bb.hyper_posterior(rats["y"], rats["n"])
+    with pytest.warns(RuntimeWarning, match="may not exist"):
+        post.expect(lambda a, b: a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        post.expect(lambda a, b: np.log(a))  # E[log alpha] exists: no warning
