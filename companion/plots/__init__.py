@@ -6,6 +6,8 @@ restyle or combine them. The functions live in one module per topic and are all
 available from ``companion.plots`` directly.
 """
 
+from companion.plots.checks import *  # noqa: F403
+from companion.plots.checks import __all__ as _checks
 from companion.plots.exchangeability import *  # noqa: F403
 from companion.plots.exchangeability import __all__ as _exchangeability
 from companion.plots.mcmc import *  # noqa: F403
@@ -15,4 +17,4 @@ from companion.plots.normal import __all__ as _normal
 from companion.plots.rates import *  # noqa: F403
 from companion.plots.rates import __all__ as _rates
 
-__all__ = [*_exchangeability, *_mcmc, *_normal, *_rates]
+__all__ = [*_checks, *_exchangeability, *_mcmc, *_normal, *_rates]
