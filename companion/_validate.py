@@ -13,8 +13,10 @@ import numpy as np
 from scipy import stats
 
 __all__ = [
+    "as_binomial_data",
     "as_counts",
     "as_finite",
+    "as_normal_data",
     "as_positive",
     "as_rates",
     "check_choice",
@@ -23,6 +25,7 @@ __all__ = [
     "check_same_length",
     "check_trials",
     "frozen_parameters",
+    "normal_prior",
 ]
 
 
@@ -206,3 +209,31 @@ def frozen_parameters(dist: Any) -> tuple[dict[str, float], float, float]:
     loc = float(args.pop(0)) if args else float(dist.kwds.get("loc", 0.0))
     scale = float(args.pop(0)) if args else float(dist.kwds.get("scale", 1.0))
     return shapes, loc, scale
+
+
+def as_normal_data(y: Any, sigma: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return estimates ``y`` and their known standard errors ``sigma`` as checked copies.
+
+    ``y`` must be finite, ``sigma`` finite and > 0, both 1-d of one length.
+    """
+    y = as_finite(y, "y")
+    sigma = as_positive(sigma, "sigma")
+    check_same_length(y=y, sigma=sigma)
+    return y, sigma
+
+
+def as_binomial_data(successes: Any, trials: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return binomial counts as checked int64 copies: whole, >= 0, successes <= trials."""
+    y = as_counts(successes, "successes")
+    n = as_counts(trials, "trials")
+    check_same_length(successes=y, trials=n)
+    check_trials(y, n, ("successes", "trials"))
+    return y, n
+
+
+def normal_prior(prior: Any, name: str = "mu_prior") -> tuple[float, float] | None:
+    """Return ``(mean, sd)`` of a frozen ``scipy.stats.norm`` prior, or ``None`` if flat."""
+    if prior is None:
+        return None
+    check_frozen(prior, name, family="norm")
+    return float(prior.mean()), float(prior.std())

@@ -30,6 +30,7 @@ from scipy import optimize, stats
 from scipy.special import expit, gammaln, logit
 
 from companion._validate import (
+    as_binomial_data,
     as_counts,
     as_finite,
     as_positive,
@@ -37,8 +38,6 @@ from companion._validate import (
     check_choice,
     check_draws,
     check_frozen,
-    check_same_length,
-    check_trials,
     frozen_parameters,
 )
 from companion.grid import Grid2D, adaptive_grid
@@ -58,14 +57,6 @@ __all__ = [
 ]
 
 LogHyperprior = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def _counts(successes: object, trials: object) -> tuple[np.ndarray, np.ndarray]:
-    y = as_counts(successes, "successes")
-    n = as_counts(trials, "trials")
-    check_same_length(successes=y, trials=n)
-    check_trials(y, n, ("successes", "trials"))
-    return y, n
 
 
 def _beta_prior(prior: object) -> tuple[float, float]:
@@ -106,7 +97,7 @@ def conjugate_posterior(successes: object, trials: object, *, prior: object = No
     >>> post.args
     (array([26., 80.]), array([22., 42.]))
     """
-    y, n = _counts(successes, trials)
+    y, n = as_binomial_data(successes, trials)
     a, b = _beta_prior(prior)
     return stats.beta(a + y, b + n - y)
 
@@ -386,7 +377,7 @@ def log_marginal_posterior(
     """
     alpha = as_positive(alpha, "alpha", ndim=np.ndim(alpha))
     beta = as_positive(beta, "beta", ndim=np.ndim(beta))
-    y, n = _counts(successes, trials)
+    y, n = as_binomial_data(successes, trials)
     log_prior = log_power_hyperprior() if log_hyperprior is None else log_hyperprior
     return _log_marginal(alpha, beta, _tallies(y, n), log_prior)
 
@@ -589,7 +580,7 @@ def hyper_posterior(
     >>> post.edge_mass < 1e-9
     True
     """
-    y, n = _counts(successes, trials)
+    y, n = as_binomial_data(successes, trials)
     size = check_draws(size, "size")
     if size < 16:
         raise ValueError(f"size must be at least 16; got {size}")
@@ -664,7 +655,7 @@ def sample_posterior(
     (1000, 4)
     """
     draws = check_draws(draws)
-    y, n = _counts(successes, trials)
+    y, n = as_binomial_data(successes, trials)
     rng = np.random.default_rng(rng)
     posterior = hyper_posterior(y, n, log_hyperprior=log_hyperprior)
     alpha, beta = posterior.sample(draws, rng=rng)

@@ -39,13 +39,14 @@ from scipy import integrate, special
 
 from companion import beta_binomial, normal_normal
 from companion._validate import (
-    as_counts,
+    as_binomial_data,
     as_finite,
+    as_normal_data,
     as_positive,
     check_choice,
     check_frozen,
     check_same_length,
-    check_trials,
+    normal_prior,
 )
 
 __all__ = [
@@ -171,30 +172,8 @@ def summarize(results: Mapping[str, CheckResult]) -> pd.DataFrame:
 # --- validation and small helpers ---------------------------------------------------------------
 
 
-def _normal_data(y: object, sigma: object) -> tuple[np.ndarray, np.ndarray]:
-    y = as_finite(y, "y")
-    sigma = as_positive(sigma, "sigma")
-    check_same_length(y=y, sigma=sigma)
-    return y, sigma
-
-
-def _counts(successes: object, trials: object) -> tuple[np.ndarray, np.ndarray]:
-    y = as_counts(successes, "successes")
-    n = as_counts(trials, "trials")
-    check_same_length(successes=y, trials=n)
-    check_trials(y, n, ("successes", "trials"))
-    return y, n
-
-
 def _tolerance(value: object) -> float:
     return float(as_positive(value, "tolerance", ndim=0))
-
-
-def _mu_prior(mu_prior: object) -> tuple[float, float] | None:
-    if mu_prior is None:
-        return None
-    check_frozen(mu_prior, "mu_prior", family="norm")
-    return float(mu_prior.mean()), float(mu_prior.std())
 
 
 def _tau_prior(tau_prior: object) -> object:
@@ -234,6 +213,50 @@ def _moment_error(
     (m_c, sd_c), (m_b, var_b) = closed, brute
     sd_b = np.sqrt(var_b)
     return float(max(np.max(np.abs(m_c - m_b) / sd_b), np.max(np.abs(sd_c**2 / var_b - 1))))
+
+
+def _moment_result(
+    keys: dict[str, np.ndarray],
+    closed: tuple[np.ndarray, np.ndarray],
+    brute: tuple[np.ndarray, np.ndarray],
+    **result: object,
+) -> CheckResult:
+    """Compare (mean, sd) with quadrature (mean, variance), tabulated side by side."""
+    (mean_c, sd_c), (mean_b, var_b) = closed, brute
+    table = pd.DataFrame(
+        {
+            **keys,
+            "mean (closed)": mean_c,
+            "mean (quadrature)": mean_b,
+            "var (closed)": np.asarray(sd_c) ** 2,
+            "var (quadrature)": var_b,
+        }
+    )
+    error = _moment_error((mean_c, sd_c), (mean_b, var_b))
+    return CheckResult(
+        table=table,
+        error=error,
+        measure="max |mean error|/sd or relative variance error",
+        **result,
+    )
+
+
+def _difference_result(
+    keys: dict[str, np.ndarray], closed: np.ndarray, brute: np.ndarray, **result: object
+) -> CheckResult:
+    """Compare log densities known up to a constant: their difference must be constant."""
+    gap = closed - brute
+    table = pd.DataFrame(
+        {
+            **keys,
+            "log density (closed)": closed,
+            "log density (quadrature)": brute,
+            "difference": gap,
+        }
+    )
+    return CheckResult(
+        table=table, error=float(np.ptp(gap)), measure="spread of the difference", **result
+    )
 
 
 def _locate(
@@ -425,9 +448,9 @@ def brute_log_tau_density(
     >>> value.shape
     (2,)
     """
-    y, sigma = _normal_data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau", ndim=np.ndim(tau))
-    mu = _mu_prior(mu_prior)
+    mu = normal_prior(mu_prior)
     prior = _tau_prior(tau_prior)
     out = np.array([_log_mu_integral(float(t), y, sigma, mu) for t in tau.reshape(-1)])
     out = out.reshape(tau.shape)
@@ -481,7 +504,7 @@ def check_theta_conditional(
     >>> check_theta_conditional([28.0, 8.0], [15.0, 10.0], mu=5.0, tau=8.0).passed
     True
     """
-    y, sigma = _normal_data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     mu = float(as_finite(mu, "mu", ndim=0))
     tau = float(as_positive(tau, "tau", ndim=0))
     tolerance = _tolerance(tolerance)
@@ -498,24 +521,13 @@ def check_theta_conditional(
 
         lo, hi = min(mu - 40 * tau, yj - 40 * sj), max(mu + 40 * tau, yj + 40 * sj)
         _, mean_b[j], var_b[j] = _integrate(log_f, lo, hi, (mu, yj), moments=True)
-    table = pd.DataFrame(
-        {
-            "y": y,
-            "sigma": sigma,
-            "mean (closed)": mean_c,
-            "mean (quadrature)": mean_b,
-            "var (closed)": sd_c**2,
-            "var (quadrature)": var_b,
-        }
-    )
-    error = _moment_error((mean_c, sd_c), (mean_b, var_b))
-    return CheckResult(
+    return _moment_result(
+        {"y": y, "sigma": sigma},
+        (mean_c, sd_c),
+        (mean_b, var_b),
         candidate=candidate is not None,
         what=f"theta_j | mu={mu:g}, tau={tau:g}, y",
-        table=table,
-        error=error,
         tolerance=tolerance,
-        measure="max |mean error|/sd or relative variance error",
     )
 
 
@@ -555,7 +567,7 @@ def check_marginal_y(
     >>> check_marginal_y([28.0, 8.0], [15.0, 10.0], mu=5.0, tau=8.0).passed
     True
     """
-    y, sigma = _normal_data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     mu = float(as_finite(mu, "mu", ndim=0))
     tau = float(as_positive(tau, "tau", ndim=0))
     tolerance = _tolerance(tolerance)
@@ -631,33 +643,23 @@ def check_mu_conditional(
     >>> check_mu_conditional([28.0, 8.0, -3.0], [15.0, 10.0, 16.0], tau=5.0).passed
     True
     """
-    y, sigma = _normal_data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     tau = np.atleast_1d(as_positive(tau, "tau", ndim=np.ndim(tau))).reshape(-1)
-    prior = _mu_prior(mu_prior)
+    prior = normal_prior(mu_prior)
     tolerance = _tolerance(tolerance)
     if candidate is None:
         mean_c, sd_c = normal_normal.mu_given_tau(y, sigma, tau, mu_prior=mu_prior)
     else:
         mean_c, sd_c = _pair(candidate, tau.size)
     brute = np.array([_mu_moments(float(t), y, sigma, prior, 2)[1:] for t in tau])
-    mean_b, var_b = brute[:, 0], brute[:, 1]
-    table = pd.DataFrame(
-        {
-            "tau": tau,
-            "mean (closed)": mean_c,
-            "mean (quadrature)": mean_b,
-            "var (closed)": sd_c**2,
-            "var (quadrature)": var_b,
-        }
-    )
-    return CheckResult(
+    return _moment_result(
+        {"tau": tau},
+        (mean_c, sd_c),
+        (brute[:, 0], brute[:, 1]),
         candidate=candidate is not None,
         what="mu | tau, y"
         + ("" if prior is None else f" with mu ~ N({prior[0]:g}, {prior[1]:g}^2)"),
-        table=table,
-        error=_moment_error((mean_c, sd_c), (mean_b, var_b)),
         tolerance=tolerance,
-        measure="max |mean error|/sd or relative variance error",
         x="tau",
     )
 
@@ -708,7 +710,7 @@ def check_tau_marginal(
     >>> check_tau_marginal([1.0, 10.0], [28.0, 8.0, -3.0], [15.0, 10.0, 16.0]).passed
     True
     """
-    y, sigma = _normal_data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau")
     if tau.size < 2:
         raise ValueError(
@@ -722,22 +724,13 @@ def check_tau_marginal(
     else:
         closed = _candidate(candidate, tau.shape)
     brute = brute_log_tau_density(tau, y, sigma, tau_prior=tau_prior, mu_prior=mu_prior)
-    gap = closed - brute
-    table = pd.DataFrame(
-        {
-            "tau": tau,
-            "log density (closed)": closed,
-            "log density (quadrature)": brute,
-            "difference": gap,
-        }
-    )
-    return CheckResult(
+    return _difference_result(
+        {"tau": tau},
+        closed,
+        brute,
         candidate=candidate is not None,
         what="log p(tau | y)",
-        table=table,
-        error=float(np.ptp(gap)),
         tolerance=tolerance,
-        measure="spread of the difference",
         x="tau",
     )
 
@@ -804,7 +797,7 @@ def check_factorization(
     >>> check_factorization([28.0, 8.0], [15.0, 10.0], theta, mu, tau, mu_prior=prior).passed
     True
     """
-    y, sigma = _normal_data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     theta = as_finite(theta, "theta", ndim=2)
     mu = as_finite(mu, "mu")
     tau = as_positive(tau, "tau")
@@ -814,7 +807,7 @@ def check_factorization(
         )
     check_same_length(theta=theta, mu=mu, tau=tau)
     tolerance = _tolerance(tolerance)
-    prior_mu = _mu_prior(mu_prior)
+    prior_mu = normal_prior(mu_prior)
     prior_tau = _tau_prior(tau_prior)
     joint = _norm_logpdf(y, theta, sigma).sum(axis=1)
     joint += _norm_logpdf(theta, mu[:, None], tau[:, None]).sum(axis=1)
@@ -930,9 +923,9 @@ def check_expected_log_tau(
     -------
     CheckResult
     """
-    y, sigma = _normal_data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     tolerance = _tolerance(tolerance)
-    prior_mu = _mu_prior(mu_prior)
+    prior_mu = normal_prior(mu_prior)
     prior_tau = _tau_prior(tau_prior)
     if candidate is None:
         post = normal_normal.tau_posterior(y, sigma, tau_prior=tau_prior, mu_prior=mu_prior)
@@ -1003,7 +996,7 @@ def check_tau_tail(
     >>> round(float(result.table["slope (quadrature)"].iloc[-1]), 4)
     -2.0
     """
-    y, sigma = _normal_data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau")
     if tau.size < 2 or np.any(np.diff(tau) <= 0):
         raise ValueError(f"tau must hold at least two increasing values; got {tau!r}")
@@ -1108,7 +1101,7 @@ def check_beta_binomial_conditional(
     """
     alpha = float(as_positive(alpha, "alpha", ndim=0))
     beta = float(as_positive(beta, "beta", ndim=0))
-    y, n = _counts(successes, trials)
+    y, n = as_binomial_data(successes, trials)
     tolerance = _tolerance(tolerance)
     a, b = alpha + y, beta + n - y
     if candidate is None:
@@ -1117,24 +1110,13 @@ def check_beta_binomial_conditional(
     else:
         mean_c, sd_c = _pair(candidate, y.size)
     brute = np.array([_beta_moments(float(ai), float(bi)) for ai, bi in zip(a, b, strict=True)])
-    table = pd.DataFrame(
-        {
-            "y": y,
-            "n": n,
-            "mean (closed)": mean_c,
-            "mean (quadrature)": brute[:, 0],
-            "var (closed)": sd_c**2,
-            "var (quadrature)": brute[:, 1],
-            "sd (quadrature)": np.sqrt(brute[:, 1]),
-        }
-    )
-    return CheckResult(
+    return _moment_result(
+        {"y": y, "n": n},
+        (mean_c, sd_c),
+        (brute[:, 0], brute[:, 1]),
         candidate=candidate is not None,
         what=f"theta_j | alpha={alpha:g}, beta={beta:g}, y",
-        table=table,
-        error=_moment_error((mean_c, sd_c), (brute[:, 0], brute[:, 1])),
         tolerance=tolerance,
-        measure="max |mean error|/sd or relative variance error",
     )
 
 
@@ -1195,7 +1177,7 @@ def check_beta_binomial_marginal(
         raise ValueError(
             f"alpha must hold at least two values (densities are unnormalized); got {alpha!r}"
         )
-    y, n = _counts(successes, trials)
+    y, n = as_binomial_data(successes, trials)
     exponent = float(as_finite(exponent, "exponent", ndim=0))
     tolerance = _tolerance(tolerance)
     if candidate is None:
@@ -1210,23 +1192,13 @@ def check_beta_binomial_marginal(
         prior = _log_beta_integral(float(a), float(b))
         groups = [_log_beta_integral(a + yj, b + fj) - prior for yj, fj in pairs]
         brute[k] = exponent * math.log(a + b) + math.fsum(np.asarray(groups) * counts)
-    gap = closed - brute
-    table = pd.DataFrame(
-        {
-            "alpha": alpha,
-            "beta": beta,
-            "log density (closed)": closed,
-            "log density (quadrature)": brute,
-            "difference": gap,
-        }
-    )
-    return CheckResult(
+    return _difference_result(
+        {"alpha": alpha, "beta": beta},
+        closed,
+        brute,
         candidate=candidate is not None,
         what="log p(alpha, beta | y)",
-        table=table,
-        error=float(np.ptp(gap)),
         tolerance=tolerance,
-        measure="spread of the difference",
     )
 
 
@@ -1392,7 +1364,7 @@ def check_beta_binomial_tail(
     >>> check_beta_binomial_tail([1, 3, 0, 5], [10, 12, 8, 11]).passed
     True
     """
-    y, n = _counts(successes, trials)
+    y, n = as_binomial_data(successes, trials)
     s = as_positive(total, "total")
     if s.size < 2 or np.any(np.diff(s) <= 0):
         raise ValueError(f"total must hold at least two increasing values; got {s!r}")

@@ -26,14 +26,12 @@ import xarray as xr
 from scipy import stats
 
 from companion._validate import (
-    as_counts,
+    as_binomial_data,
     as_finite,
-    as_positive,
+    as_normal_data,
     check_choice,
     check_draws,
     check_frozen,
-    check_same_length,
-    check_trials,
     frozen_parameters,
 )
 
@@ -128,9 +126,7 @@ def eight_schools(
     -------
     pymc.Model
     """
-    y = as_finite(y, "y")
-    sigma = as_positive(sigma, "sigma")
-    check_same_length(y=y, sigma=sigma)
+    y, sigma = as_normal_data(y, sigma)
     check_choice(parametrization, "parametrization", PARAMETRIZATIONS)
     names = [str(g) for g in groups] if groups is not None else [str(j) for j in range(y.size)]
     if len(names) != y.size:
@@ -171,10 +167,7 @@ def beta_binomial(successes: object, trials: object, *, exponent: float = -2.5) 
     -------
     pymc.Model
     """
-    y = as_counts(successes, "successes")
-    n = as_counts(trials, "trials")
-    check_same_length(successes=y, trials=n)
-    check_trials(y, n, ("successes", "trials"))
+    y, n = as_binomial_data(successes, trials)
     exponent = float(as_finite(exponent, "exponent", ndim=0))
     with pm.Model(coords={"experiment": np.arange(y.size)}) as model:
         alpha = pm.HalfFlat("alpha")

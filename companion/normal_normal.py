@@ -34,10 +34,11 @@ from scipy import optimize, special, stats
 
 from companion._validate import (
     as_finite,
+    as_normal_data,
     as_positive,
     check_draws,
     check_frozen,
-    check_same_length,
+    normal_prior,
 )
 from companion.grid import Grid1D, adaptive_grid
 
@@ -105,19 +106,10 @@ def _composite_legendre(panels: int, nodes: int) -> tuple[np.ndarray, np.ndarray
     return (left + (g + 1) / (2 * panels)).ravel(), np.tile(w / (2 * panels), panels)
 
 
-def _data(y: object, sigma: object) -> tuple[np.ndarray, np.ndarray]:
-    y = as_finite(y, "y")
-    sigma = as_positive(sigma, "sigma")
-    check_same_length(y=y, sigma=sigma)
-    return y, sigma
-
-
 def _mu_prior(mu_prior: object) -> tuple[float, float] | None:
     """``None`` (flat) or the (mean, variance) of a normal prior on mu."""
-    if mu_prior is None:
-        return None
-    check_frozen(mu_prior, "mu_prior", family="norm")
-    return float(mu_prior.mean()), float(mu_prior.var())
+    moments = normal_prior(mu_prior)
+    return None if moments is None else (moments[0], moments[1] ** 2)
 
 
 def _tau_prior(tau_prior: object, groups: int, mu_prior: tuple[float, float] | None) -> object:
@@ -151,7 +143,7 @@ def separate_estimates(y: object, sigma: object) -> tuple[np.ndarray, np.ndarray
     >>> separate_estimates([28, 8], [15, 10])
     (array([28.,  8.]), array([15., 10.]))
     """
-    return _data(y, sigma)
+    return as_normal_data(y, sigma)
 
 
 def pooled_estimate(y: object, sigma: object) -> tuple[float, float]:
@@ -178,7 +170,7 @@ def pooled_estimate(y: object, sigma: object) -> tuple[float, float]:
     >>> [round(v, 2) for v in pooled_estimate(d["y"], d["sigma"])]
     [7.69, 4.07]
     """
-    y, sigma = _data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     precision = 1.0 / sigma**2
     return float(precision @ y / precision.sum()), float(precision.sum() ** -0.5)
 
@@ -215,7 +207,7 @@ def theta_given_mu_tau(
     >>> float(mean[0]), round(float(sd[0]), 6)
     (5.0, 1.414214)
     """
-    y, sigma = _data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     mu = as_finite(mu, "mu", ndim=np.ndim(mu))[..., None]
     tau = as_positive(tau, "tau", ndim=np.ndim(tau))[..., None]
     shrink = sigma**2 / (sigma**2 + tau**2)
@@ -269,7 +261,7 @@ def mu_given_tau(
     tuple of numpy.ndarray
         :math:`\hat\mu` and :math:`\sqrt{V_\mu}`, each shaped like ``tau``.
     """
-    y, sigma = _data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau", ndim=np.ndim(tau))
     mean, var, _ = _mu_moments(y, sigma, tau, _mu_prior(mu_prior))
     return mean, np.sqrt(var)
@@ -346,7 +338,7 @@ def log_tau_density(
     numpy.ndarray
         The log density up to an additive constant, shaped like ``tau``.
     """
-    y, sigma = _data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau", ndim=np.ndim(tau))
     mu = _mu_prior(mu_prior)
     prior = None if tau_prior is None else check_frozen(tau_prior, "tau_prior", lower=0.0)
@@ -913,7 +905,7 @@ def tau_posterior(
     >>> round(float(post.cdf(10.0)), 3) > 0.5, post.edge_mass < 1e-10
     (True, True)
     """
-    y, sigma = _data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     mu = _mu_prior(mu_prior)
     prior = _tau_prior(tau_prior, y.size, mu)
     size = check_draws(size, "size")
@@ -964,7 +956,7 @@ def theta_given_tau(
     array([[10.5, 10.5, 10.5],
            [28. ,  8. , -3. ]])
     """
-    y, sigma = _data(y, sigma)
+    y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau", ndim=np.ndim(tau))
     return _theta_moments(tau, y, sigma, _mu_prior(mu_prior))
 

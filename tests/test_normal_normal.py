@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
+from companion import literature
 from companion import normal_normal as nn
 from companion.datasets import eight_schools
 
@@ -288,18 +289,8 @@ def test_theta_quantiles_invert_the_cdf(posterior: nn.TauPosterior) -> None:
         np.testing.assert_allclose(values, q, atol=1e-9)
 
 
-BDA3_TABLE_5_3 = np.array(  # BDA3, 3rd ed., Table 5.3 (p. 123): 200 simulation draws
-    [
-        [-2, 7, 10, 16, 31],
-        [-5, 3, 8, 12, 23],
-        [-11, 2, 7, 11, 19],
-        [-7, 4, 8, 11, 21],
-        [-9, 1, 5, 10, 18],
-        [-7, 2, 6, 10, 28],
-        [-1, 7, 10, 15, 26],
-        [-6, 3, 8, 13, 33],
-    ]
-).T
+# BDA3, 3rd ed., Table 5.3 (p. 123), from 200 simulation draws; rows are quantile levels.
+BDA3_TABLE_5_3 = literature.bda3_table_5_3().to_numpy().T
 
 
 def _table_cell_p_value(post: nn.TauPosterior, q: float, school: int, printed: float) -> float:
