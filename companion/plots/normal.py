@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from companion._validate import as_finite, as_positive, check_draws
 from companion.normal_normal import TauPosterior, pooled_estimate
-from companion.plots._axes import get_axes
+from companion.plots._axes import density_curves, get_axes
 
 __all__ = [
     "animate_tau_knob",
@@ -221,8 +221,9 @@ def animate_tau_knob(
     marked, and :math:`\Pr(\tau' \le \tau \mid y)`, so the reader sees how much
     posterior weight each setting of the knob carries.
 
-    Display it in a notebook with ``IPython.display.HTML(anim.to_jshtml())``: a player
-    with a slider whose frames are embedded in the page (no kernel, no network). The
+    Display it in a notebook with ``IPython.display.HTML(animation_html(anim))``: a player
+    with a slider whose frames are embedded in the page (no kernel, no network; plain
+    ``to_jshtml()`` would link its button icons from a CDN). The
     figure is not registered with pyplot, so no static copy is shown.
 
     Parameters
@@ -343,21 +344,7 @@ def plot_densities(
     -------
     matplotlib.axes.Axes
     """
-    x = as_finite(x, "x")
-    if x.size < 2 or np.any(np.diff(x) <= 0):
-        raise ValueError(f"x must be increasing with at least 2 points; got {x[:5]!r}")
-    if not densities:
-        raise ValueError("densities must contain at least one density; got an empty mapping")
-    curves = {}
-    for label, values in densities.items():
-        values = as_finite(values, f"densities[{label!r}]")
-        if values.shape != x.shape:
-            raise ValueError(
-                f"densities[{label!r}] must have the shape of x {x.shape}; got {values.shape}"
-            )
-        if np.any(values < 0):
-            raise ValueError(f"densities[{label!r}] must be >= 0")
-        curves[label] = values
+    x, curves = density_curves(x, densities)
     draws = {} if draws is None else dict(draws)
     unknown = set(draws) - set(curves)
     if unknown:

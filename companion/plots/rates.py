@@ -19,7 +19,7 @@ from companion._validate import (
     frozen_parameters,
 )
 from companion.beta_binomial import HyperPosterior
-from companion.plots._axes import get_axes
+from companion.plots._axes import density_curves, get_axes
 
 __all__ = [
     "plot_beta_posteriors",
@@ -568,26 +568,11 @@ def plot_rate_densities(
     -------
     matplotlib.axes.Axes
     """
-    positions = as_finite(x, "x")
-    if positions.size < 2 or np.any(np.diff(positions) <= 0):
-        raise ValueError(f"x must be increasing with at least 2 points; got {x!r}")
-    if not isinstance(densities, Mapping) or not densities:
-        raise ValueError(
-            f"densities must be a non-empty mapping of label -> values; got {densities!r}"
-        )
-    curves = {}
-    for label, values in densities.items():
-        array = as_finite(values, f"densities[{label!r}]")
-        if array.shape != positions.shape or np.any(array < 0):
-            raise ValueError(
-                f"densities[{label!r}] must be non-negative with the shape of x "
-                f"{positions.shape}; got shape {array.shape}, minimum {array.min()!r}"
-            )
-        curves[str(label)] = array
+    positions, curves = density_curves(x, densities)
     lines = _marks(marks, "marks")
     ax = get_axes(ax)
     for i, (label, values) in enumerate(curves.items()):
-        ax.plot(positions, values, color=f"C{i}", lw=2, label=label)
+        ax.plot(positions, values, color=f"C{i}", lw=2, label=str(label))
     _draw_marks(ax, lines)
     ax.set_xlim(positions[0], positions[-1])
     ax.set_ylim(bottom=0.0)
