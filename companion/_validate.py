@@ -12,18 +12,25 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+#: What every ``rng`` argument accepts (Scientific Python SPEC 7): a seed, a
+#: generator, or ``None`` for fresh entropy.
+RngLike = int | np.integer | np.random.Generator | None
+
 __all__ = [
+    "RngLike",
     "as_binomial_data",
     "as_counts",
     "as_finite",
     "as_normal_data",
     "as_positive",
     "as_rates",
+    "as_seed",
     "check_choice",
     "check_draws",
     "check_frozen",
     "check_same_length",
     "check_trials",
+    "check_unique",
     "frozen_parameters",
     "normal_prior",
 ]
@@ -237,3 +244,43 @@ def normal_prior(prior: Any, name: str = "mu_prior") -> tuple[float, float] | No
         return None
     check_frozen(prior, name, family="norm")
     return float(prior.mean()), float(prior.std())
+
+
+def as_seed(rng: Any, name: str = "rng") -> int:
+    """Return the integer seed that a sampler is given for ``rng``.
+
+    An integer is used as it is (so ``rng=3`` and a recorded seed of 3 reproduce each
+    other), a :class:`numpy.random.Generator` draws one, and ``None`` draws one from
+    fresh operating-system entropy.
+
+    Parameters
+    ----------
+    rng : int, numpy.random.Generator or None
+        The source of randomness.
+    name : str, default "rng"
+        Argument name used in the error message.
+
+    Returns
+    -------
+    int
+        A seed in ``[0, 2**62)``.
+    """
+    if isinstance(rng, bool):
+        raise ValueError(f"{name} must be an integer, a numpy Generator or None; got {rng!r}")
+    if isinstance(rng, int | np.integer):
+        if rng < 0:
+            raise ValueError(f"{name} must be a non-negative integer seed; got {rng!r}")
+        return int(rng)
+    if rng is None or isinstance(rng, np.random.Generator):
+        return int(np.random.default_rng(rng).integers(2**62))
+    raise ValueError(f"{name} must be an integer, a numpy Generator or None; got {rng!r}")
+
+
+def check_unique(values: Iterable[Any], name: str) -> list[Any]:
+    """Return ``values`` as a list, checking that no entry is repeated."""
+    items = list(values)
+    seen: set[Any] = set()
+    repeated = [v for v in items if v in seen or seen.add(v)]
+    if repeated:
+        raise ValueError(f"{name} must not repeat entries; got {repeated[0]!r} more than once")
+    return items

@@ -463,6 +463,33 @@ class HyperPosterior:
             )
         return float(np.sum(values * self.grid.mass))
 
+    def coordinate_correlations(self) -> dict[str, float]:
+        r"""Exact posterior correlations of the two coordinate pairs a sampler might use.
+
+        :math:`(\log\alpha, \log\beta)`, the coordinates in which PyMC and nutpie
+        move, and the grid's :math:`(u, v) = (\log(\alpha/\beta), \log(\alpha+\beta))`.
+        The map between the two pairs has Jacobian determinant 1, yet the correlations
+        differ: the shape of the posterior depends on the coordinates.
+
+        Returns
+        -------
+        dict
+            ``{"log_alpha, log_beta": ..., "u, v": ...}``.
+        """
+        alpha, beta = self.alpha_beta()
+        pairs = {
+            "log_alpha, log_beta": (np.log(alpha), np.log(beta)),
+            "u, v": (np.log(alpha / beta), np.log(alpha + beta)),
+        }
+        mass = self.grid.mass
+        out = {}
+        for name, (first, second) in pairs.items():
+            m1, m2 = np.sum(mass * first), np.sum(mass * second)
+            cov = np.sum(mass * (first - m1) * (second - m2))
+            var1, var2 = np.sum(mass * (first - m1) ** 2), np.sum(mass * (second - m2) ** 2)
+            out[name] = float(cov / np.sqrt(var1 * var2))
+        return out
+
     def sample(
         self, draws: int, *, rng: int | np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -11,8 +11,7 @@ with the exact value.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import arviz as az
 import numpy as np
@@ -20,17 +19,19 @@ import pandas as pd
 import xarray as xr
 
 from companion import normal_normal
-from companion._validate import check_choice, check_draws
+from companion._validate import check_draws
 
 __all__ = [
     "compare_rates_with_exact",
     "compare_with_exact",
     "divergences",
+    "divergent_draws",
     "exact_expectations",
+    "exact_rate_expectations",
     "log_tau",
     "mcse_mean",
     "running_mean",
-    "target_accept_sweep",
+    "with_log_tau",
 ]
 
 
@@ -73,9 +74,62 @@ def divergences(tree: xr.DataTree) -> pd.DataFrame:
     return table
 
 
+def divergent_draws(
+    tree: xr.DataTree, var_names: Sequence[str] = ("alpha", "beta")
+) -> pd.DataFrame:
+    """Return the divergent transitions of a run: chain, draw and the values of scalar variables.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        MCMC output with ``sample_stats.diverging``.
+    var_names : sequence of str, default ("alpha", "beta")
+        Scalar posterior variables to report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per divergent transition, with columns ``chain``, ``draw`` and one per
+        variable.
+    """
+    post = _posterior(tree)
+    try:
+        diverging = tree["sample_stats"]["diverging"].values.astype(bool)
+    except KeyError as err:
+        raise ValueError("tree must have sample_stats.diverging (MCMC output)") from err
+    missing = [name for name in var_names if name not in post or post[name].ndim != 2]
+    if missing:
+        raise ValueError(f"var_names: no scalar posterior variables {missing}")
+    chain, draw = np.nonzero(diverging)
+    columns = {"chain": chain, "draw": draw}
+    for name in var_names:
+        columns[name] = post[name].values[chain, draw]
+    return pd.DataFrame(columns)
+
+
 def log_tau(tree: xr.DataTree) -> xr.DataArray:
     r"""Return :math:`\log\tau` for every draw, dims ``(chain, draw)``."""
     return np.log(_posterior(tree)["tau"]).rename("log_tau")
+
+
+def with_log_tau(tree: xr.DataTree) -> xr.DataTree:
+    r"""Return a copy of ``tree`` whose posterior also holds ``log_tau`` = :math:`\log\tau`.
+
+    ArviZ plots and summaries work on the variables of the posterior group; adding
+    :math:`\log\tau`, the scale on which the sampler moves, lets them show it.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        MCMC output with a ``tau`` variable.
+
+    Returns
+    -------
+    xarray.DataTree
+    """
+    copy = tree.copy()
+    copy["posterior"] = copy["posterior"].to_dataset().assign(log_tau=log_tau(tree))
+    return copy
 
 
 def mcse_mean(values: xr.DataArray | np.ndarray) -> float:
@@ -83,19 +137,37 @@ def mcse_mean(values: xr.DataArray | np.ndarray) -> float:
     return float(az.mcse(np.asarray(values), method="mean"))
 
 
-def exact_expectations(posterior: normal_normal.TauPosterior) -> pd.Series:
+def exact_expectations(
+    posterior: normal_normal.TauPosterior, groups: Sequence[object] | None = None
+) -> pd.Series:
     r"""Return the exact posterior means of :math:`\mu, \tau, \log\tau` and each :math:`\theta_j`.
 
-    Computed by quadrature from a :class:`companion.normal_normal.TauPosterior`; the
-    index matches the rows of :func:`compare_with_exact`.
+    Computed by quadrature from a :class:`companion.normal_normal.TauPosterior`.
+
+    Parameters
+    ----------
+    posterior : companion.normal_normal.TauPosterior
+        The exact posterior.
+    groups : sequence, optional
+        Names of the groups; default ``0, 1, ...``.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``mu``, ``tau``, ``log_tau`` and ``theta_<group>``: the labels of
+        :func:`companion.replicates.run` and the rows of :func:`compare_with_exact`.
     """
+    theta = posterior.theta_mean()
+    names = [str(g) for g in groups] if groups is not None else [str(j) for j in range(theta.size)]
+    if len(names) != theta.size:
+        raise ValueError(f"groups must have one name per group ({theta.size}); got {len(names)}")
     values = {
         "mu": float(posterior.expect(lambda t: posterior.mu_given_tau(t)[0])),
         "tau": float(posterior.expect(lambda t: t)),
         "log_tau": float(posterior.expect(np.log)),
     }
-    for j, mean in enumerate(posterior.theta_mean()):
-        values[f"theta[{j}]"] = float(mean)
+    for name, mean in zip(names, theta, strict=True):
+        values[f"theta_{name}"] = float(mean)
     return pd.Series(values, name="exact")
 
 
@@ -112,35 +184,62 @@ def compare_with_exact(tree: xr.DataTree, posterior: normal_normal.TauPosterior)
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``mu``, ``tau``, ``log_tau``, ``theta[<group>]``, with columns
+        Indexed by ``mu``, ``tau``, ``log_tau``, ``theta_<group>``, with columns
         ``mcmc`` (mean), ``mcse`` (ArviZ), ``exact``, ``z`` (their difference in MCSE
         units), ``ess_bulk`` and ``r_hat``.
     """
     post = _posterior(tree)
     theta = post["theta"]
     groups = [str(g) for g in theta[theta.dims[-1]].values]
-    exact = exact_expectations(posterior)
-    exact.index = [*exact.index[:3], *[f"theta[{g}]" for g in groups]]
+    exact = exact_expectations(posterior, groups)
     series: dict[str, np.ndarray] = {
         "mu": post["mu"].values,
         "tau": post["tau"].values,
         "log_tau": np.log(post["tau"].values),
     }
     for j, g in enumerate(groups):
-        series[f"theta[{g}]"] = theta.values[..., j]
+        series[f"theta_{g}"] = theta.values[..., j]
     return _comparison_table(series, exact.to_dict())
+
+
+def exact_rate_expectations(posterior: object) -> pd.Series:
+    r"""Return exact posterior means for the hierarchical beta-binomial model.
+
+    :math:`\log\alpha`, :math:`\log\beta`, the population mean rate
+    :math:`\alpha/(\alpha+\beta)`, :math:`\log(\alpha+\beta)` and every
+    :math:`\theta_j`. Not :math:`\alpha` and :math:`\beta` themselves: under the
+    :math:`(\alpha+\beta)^{-5/2}` hyperprior the posterior density of
+    :math:`\alpha+\beta` has a tail proportional to :math:`(\alpha+\beta)^{-3/2}`, so
+    :math:`E[\alpha \mid y]` and :math:`E[\beta \mid y]` are infinite and MCMC
+    averages of them estimate nothing.
+
+    Parameters
+    ----------
+    posterior : companion.beta_binomial.HyperPosterior
+        The exact (grid) posterior.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``log_alpha``, ``log_beta``, ``mean_rate``, ``log_total`` and
+        ``theta_<j>``: the variable names of :func:`companion.models.beta_binomial`, so
+        that :func:`companion.replicates.run` can score against it.
+    """
+    values = {
+        "log_alpha": posterior.expect(lambda a, b: np.log(a)),
+        "log_beta": posterior.expect(lambda a, b: np.log(b)),
+        "mean_rate": posterior.expect(lambda a, b: a / (a + b)),
+        "log_total": posterior.expect(lambda a, b: np.log(a + b)),
+    }
+    for j, mean in enumerate(posterior.theta_mean()):
+        values[f"theta_{j}"] = float(mean)
+    return pd.Series(values, name="exact")
 
 
 def compare_rates_with_exact(tree: xr.DataTree, posterior: object) -> pd.DataFrame:
     r"""Set MCMC means beside the exact grid values for the hierarchical beta-binomial model.
 
-    Compares :math:`\log\alpha`, :math:`\log\beta`, the population mean rate
-    :math:`\alpha/(\alpha+\beta)`, :math:`\log(\alpha+\beta)` and every
-    :math:`\theta_j`. Not :math:`\alpha` and :math:`\beta` themselves: under the
-    :math:`(\alpha+\beta)^{-5/2}` hyperprior the posterior density of
-    :math:`\alpha+\beta` has a tail proportional to :math:`(\alpha+\beta)^{-3/2}`, so
-    :math:`E[\alpha \mid y]` and :math:`E[\beta \mid y]` are infinite and their MCMC
-    averages estimate nothing.
+    Compares the quantities of :func:`exact_rate_expectations`.
 
     Parameters
     ----------
@@ -162,17 +261,9 @@ def compare_rates_with_exact(tree: xr.DataTree, posterior: object) -> pd.DataFra
         "mean_rate": alpha / (alpha + beta),
         "log_total": np.log(alpha + beta),
     }
-    exact = {
-        "log_alpha": posterior.expect(lambda a, b: np.log(a)),
-        "log_beta": posterior.expect(lambda a, b: np.log(b)),
-        "mean_rate": posterior.expect(lambda a, b: a / (a + b)),
-        "log_total": posterior.expect(lambda a, b: np.log(a + b)),
-    }
-    theta_mean = posterior.theta_mean()
-    for j in range(theta_mean.size):
-        series[f"theta[{j}]"] = post["theta"].values[..., j]
-        exact[f"theta[{j}]"] = theta_mean[j]
-    return _comparison_table(series, exact)
+    for j in range(post["theta"].shape[-1]):
+        series[f"theta_{j}"] = post["theta"].values[..., j]
+    return _comparison_table(series, exact_rate_expectations(posterior).to_dict())
 
 
 def _comparison_table(series: dict[str, np.ndarray], exact: dict[str, float]) -> pd.DataFrame:
@@ -230,100 +321,3 @@ def running_mean(
     if exact is not None:
         table["z"] = (table["mean"] - float(exact)) / table["mcse"]
     return table
-
-
-def target_accept_sweep(
-    y: object,
-    sigma: object,
-    *,
-    target_accepts: Sequence[float] = (0.8, 0.9, 0.95, 0.99),
-    parametrizations: Sequence[str] = ("centered", "non_centered"),
-    posterior: normal_normal.TauPosterior | None = None,
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
-    seed: int = 0,
-    sampler: str = "pymc",
-    progress: Callable[[str], None] | None = None,
-    mu_prior: object = None,
-    tau_prior: object = None,
-) -> pd.DataFrame:
-    r"""Sample both parametrizations at several ``target_accept`` values; score each run.
-
-    Parameters
-    ----------
-    y, sigma : array_like, shape (J,)
-        The data.
-    target_accepts : sequence of float
-        Target acceptance rates to try.
-    parametrizations : sequence of {"centered", "non_centered"}
-        Models to try.
-    posterior : companion.normal_normal.TauPosterior, optional
-        The exact posterior for the bias column; computed from the priors if omitted.
-    draws, tune, chains, seed : int
-        Passed to :func:`companion.models.sample` (the same seed for every run).
-    sampler : {"pymc", "nutpie"}
-        The sampler.
-    progress : callable, optional
-        Called with a one-line report after each run (for example ``print``).
-    mu_prior, tau_prior : scipy.stats frozen distributions, optional
-        As in :func:`companion.models.eight_schools`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per run: ``parametrization``, ``target_accept``, ``divergences``,
-        ``seconds`` (wall time with compilation), ``ess_per_s_log_tau``,
-        ``ess_per_s_mu``, ``ess_per_s_tau``, ``mean_log_tau``, ``bias_log_tau``
-        (MCMC minus exact) and ``z_log_tau`` (bias over MCSE).
-    """
-    from companion import models  # PyMC is imported only when sampling
-
-    for name in parametrizations:
-        check_choice(name, "parametrization", models.PARAMETRIZATIONS)
-    mu_prior = models.DEFAULT_MU_PRIOR if mu_prior is None else mu_prior
-    tau_prior = models.DEFAULT_TAU_PRIOR if tau_prior is None else tau_prior
-    if posterior is None:
-        posterior = normal_normal.tau_posterior(y, sigma, tau_prior=tau_prior, mu_prior=mu_prior)
-    exact_log_tau = float(posterior.expect(np.log))
-    rows = []
-    for name in parametrizations:
-        model = models.eight_schools(
-            y, sigma, parametrization=name, mu_prior=mu_prior, tau_prior=tau_prior
-        )
-        for accept in target_accepts:
-            start = time.perf_counter()
-            tree = models.sample(
-                model,
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                seed=seed,
-                target_accept=accept,
-                sampler=sampler,
-            )
-            seconds = time.perf_counter() - start
-            post = _posterior(tree)
-            lt = np.log(post["tau"].values)
-            mean = float(lt.mean())
-            rows.append(
-                {
-                    "parametrization": name,
-                    "target_accept": float(accept),
-                    "divergences": int(tree["sample_stats"]["diverging"].values.sum()),
-                    "seconds": seconds,
-                    "ess_per_s_log_tau": float(az.ess(lt)) / seconds,
-                    "ess_per_s_mu": float(az.ess(post["mu"].values)) / seconds,
-                    "ess_per_s_tau": float(az.ess(post["tau"].values)) / seconds,
-                    "mean_log_tau": mean,
-                    "bias_log_tau": mean - exact_log_tau,
-                    "z_log_tau": (mean - exact_log_tau) / mcse_mean(lt),
-                }
-            )
-            if progress is not None:
-                row = rows[-1]
-                progress(
-                    f"{name:>12} target_accept={accept:.2f}: {row['divergences']:4d} divergences, "
-                    f"E[log tau] {mean:.3f} (exact {exact_log_tau:.3f}), {seconds:.1f} s"
-                )
-    return pd.DataFrame(rows)

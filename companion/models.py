@@ -18,6 +18,8 @@ import logging
 import time
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pymc as pm
@@ -26,16 +28,27 @@ import xarray as xr
 from scipy import stats
 
 from companion._validate import (
+    RngLike,
     as_binomial_data,
     as_finite,
     as_normal_data,
+    as_seed,
     check_choice,
     check_draws,
     check_frozen,
     frozen_parameters,
 )
 
-__all__ = ["PARAMETRIZATIONS", "SAMPLERS", "beta_binomial", "eight_schools", "pymc_prior", "sample"]
+__all__ = [
+    "PARAMETRIZATIONS",
+    "SAMPLERS",
+    "CompiledModel",
+    "beta_binomial",
+    "compile_model",
+    "eight_schools",
+    "pymc_prior",
+    "sample",
+]
 
 PARAMETRIZATIONS = ("centered", "non_centered")
 SAMPLERS = ("pymc", "nutpie")
@@ -118,7 +131,7 @@ def eight_schools(
         How :math:`\theta` is sampled.
     mu_prior, tau_prior : scipy.stats frozen distributions, optional
         Default :math:`\mu \sim \mathrm{N}(0, 5)` and :math:`\tau \sim
-        \mathrm{HalfCauchy}(5)`, the priors of :cite:t:`betancourt2015hamiltonian`.
+        \mathrm{HalfCauchy}(5)`, the priors of :cite:t:`betancourt2017divergences`.
     groups : sequence of str, optional
         Names of the groups (coordinates of the ``school`` dimension).
 
@@ -154,7 +167,10 @@ def beta_binomial(successes: object, trials: object, *, exponent: float = -2.5) 
 
     with :math:`k = -5/2` by default, as in :func:`companion.beta_binomial.hyper_posterior`.
     :math:`\alpha` and :math:`\beta` get flat priors on :math:`(0, \infty)` and the
-    hyperprior enters as a potential; PyMC samples them on the log scale.
+    hyperprior enters as a potential; PyMC samples them on the log scale. Two
+    deterministic summaries are recorded with every draw: ``mean_rate``
+    :math:`= \alpha/(\alpha+\beta)` and ``log_total`` :math:`= \log(\alpha+\beta)`,
+    whose posterior means are finite (those of :math:`\alpha` and :math:`\beta` are not).
 
     Parameters
     ----------
@@ -175,12 +191,15 @@ def beta_binomial(successes: object, trials: object, *, exponent: float = -2.5) 
         pm.Potential("hyperprior", exponent * pt.log(alpha + beta))
         theta = pm.Beta("theta", alpha=alpha, beta=beta, dims="experiment")
         pm.Binomial("y", n=n, p=theta, observed=y, dims="experiment")
+        # Summaries with finite posterior means (E[alpha] and E[beta] are infinite):
+        pm.Deterministic("mean_rate", alpha / (alpha + beta))
+        pm.Deterministic("log_total", pt.log(alpha + beta))
     return model
 
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence PyMC's and PyTensor's log lines and warnings while sampling."""
+    """Silence PyMC's, PyTensor's and nutpie's log lines and warnings while sampling."""
     loggers = [logging.getLogger(name) for name in ("pymc", "pytensor", "nutpie")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
@@ -194,39 +213,9 @@ def _quiet() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def sample(
-    model: pm.Model,
-    *,
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
-    seed: int | None = None,
-    target_accept: float = 0.8,
-    sampler: str = "pymc",
-) -> xr.DataTree:
-    """Run NUTS on ``model`` quietly and return the DataTree, with the sampler recorded.
-
-    Parameters
-    ----------
-    model : pymc.Model
-        The model to sample.
-    draws, tune, chains : int
-        Kept draws per chain, tuning steps per chain, and chains.
-    seed : int, optional
-        Random seed; the same seed gives the same draws.
-    target_accept : float, default 0.8
-        Target acceptance rate of the step-size adaptation, in (0, 1).
-    sampler : {"pymc", "nutpie"}
-        PyMC's own NUTS or nutpie. Always passed on explicitly.
-
-    Returns
-    -------
-    xarray.DataTree
-        Groups ``posterior``, ``sample_stats`` and ``observed_data``. The root
-        attributes record ``sampler``, ``target_accept``, ``seed`` and
-        ``wall_time`` (seconds, compilation included).
-    """
-    check_choice(sampler, "sampler", SAMPLERS)
+def _check_settings(
+    draws: int, tune: int, chains: int, target_accept: float
+) -> tuple[int, int, int, float]:
     draws, tune, chains = (
         check_draws(draws),
         check_draws(tune, "tune"),
@@ -235,26 +224,192 @@ def sample(
     target_accept = float(as_finite(target_accept, "target_accept", ndim=0))
     if not 0 < target_accept < 1:
         raise ValueError(f"target_accept must lie in (0, 1); got {target_accept}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise ValueError(f"seed must be an integer or None; got {seed!r}")
-    start = time.perf_counter()
-    with _quiet():
-        tree = pm.sample(
-            model=model,
+    return draws, tune, chains, target_accept
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """A PyMC model made ready for repeated NUTS runs with one named sampler.
+
+    Built by :func:`compile_model`. For nutpie the model is compiled once, here, and
+    every :meth:`sample` call reuses the compiled code, so replicated runs
+    (:func:`companion.replicates.run`) pay the compilation once. PyMC's own NUTS
+    compiles inside ``pymc.sample``; reusing a NUTS step object across calls would skip
+    PyMC's jittered initialization of each chain, so each run compiles again (from
+    PyTensor's cache after the first) and the time is reported as ``compile_seconds``.
+
+    Attributes
+    ----------
+    model : pymc.Model
+        The model.
+    sampler : {"pymc", "nutpie"}
+        Which NUTS implementation runs it.
+    compile_seconds : float
+        Time spent compiling in :func:`compile_model` (0 for ``"pymc"``).
+    """
+
+    model: pm.Model
+    sampler: str
+    compile_seconds: float
+    _compiled: Any = field(default=None, repr=False)
+
+    def sample(
+        self,
+        *,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        target_accept: float = 0.8,
+        rng: RngLike = None,
+    ) -> xr.DataTree:
+        """Run NUTS once, quietly, and return the draws with the settings recorded.
+
+        Parameters
+        ----------
+        draws, tune, chains : int
+            Kept draws per chain, tuning steps per chain, and chains.
+        target_accept : float, default 0.8
+            Target acceptance rate of the step-size adaptation, in (0, 1).
+        rng : int, numpy.random.Generator or None
+            Source of the seed: an integer is the seed itself, a generator draws one,
+            ``None`` draws one from fresh entropy. The same integer gives the same
+            draws on the same machine (not always on another: PyTensor compiles for
+            the CPU it runs on).
+
+        Returns
+        -------
+        xarray.DataTree
+            Groups ``posterior`` and ``sample_stats``. The root attributes record
+            ``sampler``, ``seed`` (the integer actually used), ``draws``, ``tune``,
+            ``chains``, ``target_accept``, ``compile_seconds``, ``sampling_seconds``
+            and ``wall_time`` (their sum).
+        """
+        draws, tune, chains, target_accept = _check_settings(draws, tune, chains, target_accept)
+        seed = as_seed(rng)
+        start = time.perf_counter()
+        with _quiet():
+            if self.sampler == "nutpie":
+                import nutpie
+
+                tree = nutpie.sample(
+                    self._compiled,
+                    draws=draws,
+                    tune=tune,
+                    chains=chains,
+                    seed=seed,
+                    target_accept=target_accept,
+                    progress_bar=False,
+                    save_warmup=False,
+                )
+                sampling = time.perf_counter() - start
+                compiling = self.compile_seconds
+            else:
+                tree = pm.sample(
+                    model=self.model,
+                    draws=draws,
+                    tune=tune,
+                    chains=chains,
+                    random_seed=seed,
+                    target_accept=target_accept,
+                    nuts_sampler="pymc",
+                    progressbar=False,
+                    quiet=True,
+                    compute_convergence_checks=False,
+                )
+                wall = time.perf_counter() - start
+                sampling = float(tree["sample_stats"].attrs.get("sampling_time", wall))
+                compiling = max(wall - sampling, 0.0)
+        tree.attrs.update(
+            sampler=self.sampler,
+            seed=seed,
             draws=draws,
             tune=tune,
             chains=chains,
-            random_seed=seed,
             target_accept=target_accept,
-            nuts_sampler=sampler,
-            progressbar=False,
-            quiet=True,
-            compute_convergence_checks=False,
+            compile_seconds=compiling,
+            sampling_seconds=sampling,
+            wall_time=compiling + sampling,
         )
-    tree.attrs.update(
-        sampler=sampler,
-        target_accept=target_accept,
-        seed=-1 if seed is None else int(seed),
-        wall_time=time.perf_counter() - start,
+        return tree
+
+
+def compile_model(model: pm.Model, *, sampler: str) -> CompiledModel:
+    """Prepare ``model`` for NUTS runs with ``sampler``, compiling it once where possible.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model, for example from :func:`eight_schools`.
+    sampler : {"pymc", "nutpie"}
+        PyMC's own NUTS or nutpie. There is no default: when nutpie is installed,
+        ``pymc.sample`` switches to it by itself, and the two samplers diverge at very
+        different rates on the same model, so every run names its sampler.
+
+    Returns
+    -------
+    CompiledModel
+        Call its :meth:`~CompiledModel.sample` once per run.
+    """
+    if not isinstance(model, pm.Model):
+        raise ValueError(f"model must be a pymc.Model; got {type(model).__name__}")
+    check_choice(sampler, "sampler", SAMPLERS)
+    if sampler == "pymc":
+        return CompiledModel(model, sampler, 0.0)
+    import nutpie
+
+    start = time.perf_counter()
+    with _quiet():
+        compiled = nutpie.compile_pymc_model(model)
+    return CompiledModel(model, sampler, time.perf_counter() - start, compiled)
+
+
+def sample(
+    model: pm.Model,
+    *,
+    sampler: str,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    target_accept: float = 0.8,
+    rng: RngLike = None,
+) -> xr.DataTree:
+    """Run NUTS on ``model`` once, quietly, and return the DataTree with the run recorded.
+
+    A shortcut for ``compile_model(model, sampler=sampler).sample(...)``; for several
+    runs of one model, compile once with :func:`compile_model` or use
+    :func:`companion.replicates.run`.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model to sample.
+    sampler : {"pymc", "nutpie"}
+        PyMC's own NUTS or nutpie; required (see :func:`compile_model`).
+    draws, tune, chains : int
+        Kept draws per chain, tuning steps per chain, and chains.
+    target_accept : float, default 0.8
+        Target acceptance rate of the step-size adaptation, in (0, 1).
+    rng : int, numpy.random.Generator or None
+        Source of the seed; the integer used is recorded as ``attrs["seed"]``.
+
+    Returns
+    -------
+    xarray.DataTree
+        Groups ``posterior`` and ``sample_stats``; the root attributes are those of
+        :meth:`CompiledModel.sample`, with nutpie's compile time included.
+
+    Examples
+    --------
+    >>> from companion import datasets, models
+    >>> d = datasets.eight_schools()
+    >>> model = models.eight_schools(d["y"], d["sigma"], parametrization="non_centered")
+    >>> tree = models.sample(model, sampler="nutpie", draws=100, tune=100, chains=2, rng=1)
+    >>> tree.attrs["seed"], dict(tree["posterior"]["theta"].sizes)
+    (1, {'chain': 2, 'draw': 100, 'school': 8})
+    """
+    check_choice(sampler, "sampler", SAMPLERS)
+    _check_settings(draws, tune, chains, target_accept)
+    as_seed(rng)  # validate before compiling
+    return compile_model(model, sampler=sampler).sample(
+        draws=draws, tune=tune, chains=chains, target_accept=target_accept, rng=rng
     )
-    return tree

@@ -400,11 +400,12 @@ class TauPosterior:
         r"""Return quantiles of :math:`\tau`: the inverse of :meth:`cdf`."""
         return np.exp(self.grid.ppf(q))
 
-    def expect(self, f: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    def expect(self, f: Callable[[np.ndarray], np.ndarray]) -> float | np.ndarray:
         r"""Exact :math:`E[f(\tau) \mid y]` by quadrature over the grid.
 
         ``f`` gets an array of :math:`\tau` values of shape ``(n,)`` and returns an
-        array with first axis ``n`` (trailing axes are kept). A warning is issued when
+        array with first axis ``n`` (trailing axes are kept); the result is a float
+        when ``f`` is scalar-valued, else an array. A warning is issued when
         :math:`|f|\,p` has not decayed at the ends of the grid, which is what happens
         when the expectation does not exist (for example :math:`E[\tau]` under a uniform
         prior with :math:`J = 3` groups).
@@ -425,7 +426,8 @@ class TauPosterior:
                 RuntimeWarning,
                 stacklevel=2,
             )
-        return np.tensordot(self.grid.mass, values, axes=(0, 0))
+        result = np.tensordot(self.grid.mass, values, axes=(0, 0))
+        return float(result) if result.ndim == 0 else result
 
     def interval(self, probability: float = 0.95) -> tuple[float, float]:
         r"""Return the central posterior interval of :math:`\tau`."""

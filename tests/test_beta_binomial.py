@@ -30,6 +30,7 @@ from scipy.special import betaln, expit
 
 from companion import beta_binomial as bb
 from companion import datasets
+from companion.grid import Grid2D
 
 RATS = datasets.rat_tumors()
 Y_RAT = RATS["y"].to_numpy()
@@ -1182,3 +1183,19 @@ def test_expect_warns_for_the_infinite_mean_of_alpha():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         post.expect(lambda a, b: np.log(a))  # E[log alpha] exists: no warning
+
+
+def test_rat_normalizer_on_the_uv_grid_equals_a_plain_alpha_beta_grid():
+    """The Jacobian alpha * beta of eq-rt-jacobian: both grids integrate the same density.
+
+    The plain grid covers alpha < 25, beta < 180 and misses P(alpha + beta > 180 | y),
+    about 2e-6; without the Jacobian the two constants would differ by orders of magnitude.
+    """
+    posterior = bb.hyper_posterior(Y_RAT, N_RAT)
+    alpha_axis = np.linspace(0.01, 25.0, 800)
+    beta_axis = np.linspace(0.05, 180.0, 800)
+    log_density = bb.log_marginal_posterior(alpha_axis[:, None], beta_axis[None, :], Y_RAT, N_RAT)
+    plain = Grid2D(alpha_axis, beta_axis, log_density)
+    uv = posterior.grid.log_normalizer
+    assert abs(uv - plain.log_normalizer) < 1e-5 and uv > plain.log_normalizer
+    assert 1 - posterior.grid.marginal("y").cdf(np.log(180.0)) < 1e-5

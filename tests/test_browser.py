@@ -124,7 +124,14 @@ def test_page_renders_offline(browser: object, server: str, page_name: str) -> N
         )
         page.evaluate("() => MathJax.startup.promise")
     typeset = page.evaluate("() => document.querySelectorAll('mjx-container').length")
-    page.wait_for_load_state("networkidle")
+    # Wait for what the checks below read: every image decoded and every web font loaded.
+    # (Not "networkidle": Playwright's network-idle state was never reached on the API
+    # page on one machine, although no request was pending; it depends on the browser's
+    # connection bookkeeping, not on the page.)
+    page.wait_for_function(
+        "() => Array.from(document.images).every(img => img.complete)", timeout=30_000
+    )
+    page.evaluate("() => document.fonts.ready.then(() => true)")
 
     prose = page.evaluate(
         """() => {

@@ -45,7 +45,7 @@ def test_divergences_table(exact) -> None:
 def test_exact_draws_agree_with_exact_expectations(exact) -> None:
     tree = to_datatree(exact.sample(40_000, rng=2), group_dim="school", groups=list("ABCDEFGH"))
     table = diagnostics.compare_with_exact(tree, exact)
-    assert list(table.index) == ["mu", "tau", "log_tau", *[f"theta[{s}]" for s in "ABCDEFGH"]]
+    assert list(table.index) == ["mu", "tau", "log_tau", *[f"theta_{s}" for s in "ABCDEFGH"]]
     assert (table["z"].abs() < 4).all(), table
     # ArviZ's MCSE for independent draws is the plain standard error.
     log_tau = np.log(tree["posterior"]["tau"].values)
@@ -99,25 +99,37 @@ def test_rates_comparison_on_exact_draws() -> None:
     assert (table["z"].abs() < 4.5).all(), table[table["z"].abs() >= 4.5]
 
 
-@pytest.mark.slow
-def test_target_accept_sweep_reports_every_run(exact) -> None:
-    lines: list[str] = []
-    sweep = diagnostics.target_accept_sweep(
-        Y,
-        SIGMA,
-        target_accepts=(0.8, 0.95),
-        parametrizations=("centered",),
-        posterior=exact,
-        draws=200,
-        tune=200,
-        chains=2,
-        seed=1,
-        progress=lines.append,
-    )
-    assert len(sweep) == 2 and len(lines) == 2
-    assert list(sweep["target_accept"]) == [0.8, 0.95]
-    expected = sweep["mean_log_tau"] - float(exact.expect(np.log))
-    np.testing.assert_allclose(sweep["bias_log_tau"], expected)
-    assert (sweep["seconds"] > 0).all() and (sweep["ess_per_s_log_tau"] > 0).all()
-    with pytest.raises(ValueError, match="parametrization"):
-        diagnostics.target_accept_sweep(Y, SIGMA, parametrizations=("funnel",))
+def test_exact_expectations_are_labelled_like_replicate_quantities(exact) -> None:
+    series = diagnostics.exact_expectations(exact, list("ABCDEFGH"))
+    assert list(series.index) == ["mu", "tau", "log_tau", *[f"theta_{s}" for s in "ABCDEFGH"]]
+    assert list(diagnostics.exact_expectations(exact).index[3:5]) == ["theta_0", "theta_1"]
+    with pytest.raises(ValueError, match="groups"):
+        diagnostics.exact_expectations(exact, ["A"])
+
+
+def test_rate_expectations_match_the_grid() -> None:
+    rats = rat_tumors()
+    posterior = beta_binomial.hyper_posterior(rats["y"], rats["n"])
+    series = diagnostics.exact_rate_expectations(posterior)
+    assert list(series.index[:4]) == ["log_alpha", "log_beta", "mean_rate", "log_total"]
+    np.testing.assert_allclose(series.iloc[4:].to_numpy(), posterior.theta_mean())
+    assert series["log_total"] == pytest.approx(posterior.expect(lambda a, b: np.log(a + b)))
+
+
+def test_divergent_draws_lists_each_divergent_transition(exact) -> None:
+    tree = to_datatree(exact.sample(400, rng=1), chains=4)
+    flags = np.zeros((4, 100), dtype=bool)
+    flags[2, [5, 9]] = True
+    tree = _with_divergences(tree, flags)
+    found = diagnostics.divergent_draws(tree, ["mu", "tau"])
+    assert found[["chain", "draw"]].values.tolist() == [[2, 5], [2, 9]]
+    assert found["tau"].tolist() == tree["posterior"]["tau"].values[2, [5, 9]].tolist()
+    with pytest.raises(ValueError, match="var_names"):
+        diagnostics.divergent_draws(tree, ["theta"])
+
+
+def test_with_log_tau_adds_the_variable_and_leaves_the_tree_alone(exact) -> None:
+    tree = to_datatree(exact.sample(400, rng=1), chains=4)
+    copy = diagnostics.with_log_tau(tree)
+    np.testing.assert_allclose(copy["posterior"]["log_tau"], np.log(tree["posterior"]["tau"]))
+    assert "log_tau" not in tree["posterior"]

@@ -19,6 +19,8 @@ MODULES = [
     "companion.draws",
     "companion.models",
     "companion.diagnostics",
+    "companion.replicates",
+    "companion.claims",
     "companion.checks",
     "companion.literature",
     "companion.plots",
@@ -41,7 +43,7 @@ def _public(module_name: str):
 @pytest.mark.parametrize("module_name", MODULES)
 def test_public_objects_have_clean_docstrings(module_name: str) -> None:
     for qualname, obj in _public(module_name):
-        if isinstance(obj, tuple | str | int | float):
+        if isinstance(obj, tuple | str | int | float | dict):
             continue  # constants such as PARAMETRIZATIONS
         doc = inspect.getdoc(obj)
         assert doc, f"{qualname} has no docstring"
@@ -52,7 +54,8 @@ def test_public_objects_have_clean_docstrings(module_name: str) -> None:
 
 def test_importing_companion_does_not_import_pymc() -> None:
     code = (
-        "import sys, companion, companion.normal_normal, companion.beta_binomial; "
+        "import sys, companion, companion.normal_normal, companion.beta_binomial, "
+        "companion.replicates, companion.claims; "
         "print('pymc' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -93,24 +93,6 @@ def test_running_mean_bands_and_exact_line(tree, exact) -> None:
         plots.plot_running_mean({}, exact=0.0)
 
 
-def test_sweep_figure_has_two_panels() -> None:
-    sweep = pd.DataFrame(
-        {
-            "parametrization": ["centered"] * 2 + ["non_centered"] * 2,
-            "target_accept": [0.8, 0.99] * 2,
-            "divergences": [40, 3, 2, 0],
-            "z_log_tau": [5.0, 1.0, 0.2, -0.4],
-        }
-    )
-    before = sweep.copy()
-    fig = plots.plot_sweep(sweep)
-    assert isinstance(fig, Figure) and len(fig.axes) == 2
-    assert all(len(ax.get_lines()) >= 2 for ax in fig.axes)
-    pd.testing.assert_frame_equal(sweep, before)
-    with pytest.raises(ValueError, match="lacks columns"):
-        plots.plot_sweep(sweep.drop(columns="z_log_tau"))
-
-
 def test_forest_comparison_returns_a_figure_with_a_legend(tree) -> None:
     fig = plots.plot_forest_comparison({"a": tree, "b": tree})
     assert isinstance(fig, Figure)
@@ -118,3 +100,16 @@ def test_forest_comparison_returns_a_figure_with_a_legend(tree) -> None:
     assert texts == ["a", "b"]
     with pytest.raises(ValueError, match="at least one"):
         plots.plot_forest_comparison({})
+
+
+def test_pair_divergences_uses_the_quantity_labels(tree) -> None:
+    ax = plots.plot_pair_divergences(tree, "theta_B", "log_tau", title="t")
+    sizes = sorted(len(c.get_offsets()) for c in ax.collections)
+    assert sizes == [5, 795]
+    offsets = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(
+        offsets[:, 1].max(), np.log(tree["posterior"]["tau"].values.ravel()[5:]).max()
+    )
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("theta_B", "log_tau", "t")
+    with pytest.raises(ValueError, match="quantities"):
+        plots.plot_pair_divergences(tree, "theta", "log_tau")

@@ -4,7 +4,8 @@ Exact samplers are timed beside the floor for their work: the time numpy takes t
 the same count of standard normals in the same run. Timings are the best of several
 repeats (noise on a shared machine only ever adds time); ratios compare numbers taken
 in one run. BLAS and OpenMP are pinned to one thread so that "one core" is what is
-measured. `--mcmc` adds PyMC's NUTS and nutpie on the eight-schools models.
+measured. `--mcmc` adds PyMC's NUTS and nutpie on the eight-schools models, and
+`--chapters` each chapter's execution time from scratch beside its budget.
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def print_exact(rows: list[tuple[str, float, float, str]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mcmc", action="store_true", help="also time PyMC and nutpie")
+    parser.add_argument(
+        "--chapters", action="store_true", help="also execute every chapter from scratch"
+    )
     args = parser.parse_args()
     print_exact(exact_rows())
     if args.mcmc:
@@ -90,6 +94,11 @@ def main() -> None:
 
         print()
         print_mcmc()
+    if args.chapters:
+        from tools.bench_chapters import print_chapters
+
+        print()
+        print_chapters()
 
 
 if __name__ == "__main__":

@@ -34,29 +34,10 @@ def _ess_rates(tree, seconds: float) -> dict[str, float]:
     return {name: float(az.ess(v)) / seconds for name, v in values.items()}
 
 
-def _pymc_row(model) -> tuple[float, float, object]:
-    tree = models.sample(model, draws=DRAWS, tune=TUNE, chains=CHAINS, seed=SEED, sampler="pymc")
-    sampling = float(tree["sample_stats"].attrs["sampling_time"])
-    return tree.attrs["wall_time"] - sampling, sampling, tree
-
-
-def _nutpie_row(model) -> tuple[float, float, object]:
-    import nutpie
-
-    start = time.perf_counter()
-    compiled = nutpie.compile_pymc_model(model)
-    compile_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    tree = nutpie.sample(
-        compiled,
-        draws=DRAWS,
-        tune=TUNE,
-        chains=CHAINS,
-        seed=SEED,
-        progress_bar=False,
-        target_accept=0.8,
-    )
-    return compile_seconds, time.perf_counter() - start, tree
+def _row(model, sampler: str) -> tuple[float, float, object]:
+    compiled = models.compile_model(model, sampler=sampler)
+    tree = compiled.sample(draws=DRAWS, tune=TUNE, chains=CHAINS, rng=SEED)
+    return tree.attrs["compile_seconds"], tree.attrs["sampling_seconds"], tree
 
 
 def print_mcmc() -> None:
@@ -81,10 +62,10 @@ def print_mcmc() -> None:
     )
     print(header)
     print("|" + "|".join("-" * (len(cell) + 0) for cell in header.split("|")[1:-1]) + "|")
-    for sampler, run in (("pymc", _pymc_row), ("nutpie", _nutpie_row)):
+    for sampler in models.SAMPLERS:
         for name in models.PARAMETRIZATIONS:
             model = models.eight_schools(data["y"], data["sigma"], parametrization=name)
-            compile_seconds, sampling, tree = run(model)
+            compile_seconds, sampling, tree = _row(model, sampler)
             rates = _ess_rates(tree, sampling)
             divergent = int(tree["sample_stats"]["diverging"].values.sum())
             print(

@@ -16,5 +16,7 @@ from companion.plots.normal import *  # noqa: F403
 from companion.plots.normal import __all__ as _normal
 from companion.plots.rates import *  # noqa: F403
 from companion.plots.rates import __all__ as _rates
+from companion.plots.replicates import *  # noqa: F403
+from companion.plots.replicates import __all__ as _replicates
 
-__all__ = [*_checks, *_exchangeability, *_mcmc, *_normal, *_rates]
+__all__ = [*_checks, *_exchangeability, *_mcmc, *_normal, *_rates, *_replicates]

@@ -19,8 +19,8 @@ __all__ = [
     "plot_forest_comparison",
     "plot_funnel",
     "plot_log_tau_trace",
+    "plot_pair_divergences",
     "plot_running_mean",
-    "plot_sweep",
 ]
 
 DIVERGENT = {"color": "C3", "s": 14, "zorder": 3, "label": "divergent"}
@@ -116,6 +116,53 @@ def plot_funnel(
     return ax
 
 
+def plot_pair_divergences(
+    tree: xr.DataTree,
+    x: str,
+    y: str,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Scatter two posterior quantities of an MCMC run against each other, divergences in red.
+
+    The quantities are named as in :func:`companion.replicates.run`: a scalar variable
+    (``"mu"``), ``log_`` and a label (``"log_tau"``), or a vector variable and one of
+    its coordinates (``"theta_tilde_A"``).
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        MCMC output with ``sample_stats.diverging``.
+    x, y : str
+        The quantities on the horizontal and vertical axes.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from companion.replicates import _quantities
+
+    posterior, diverging = _draws(tree)
+    first, second = _quantities([x, y], posterior)
+    xs, ys = first.values(posterior).ravel(), second.values(posterior).ravel()
+    flags = diverging.ravel()
+    ax = get_axes(ax, figsize=(5.0, 4.2))
+    ax.scatter(xs[~flags], ys[~flags], s=4, alpha=0.25, color="C0", label="draws")
+    if flags.any():
+        ax.scatter(xs[flags], ys[flags], **DIVERGENT)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False, loc="lower right", fontsize=8)
+    return ax
+
+
 def plot_log_tau_trace(
     tree: xr.DataTree, *, max_draws: int | None = None, ax: Axes | None = None
 ) -> Axes:
@@ -194,40 +241,6 @@ def plot_running_mean(
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize=8)
     return ax
-
-
-def plot_sweep(sweep: pd.DataFrame) -> Figure:
-    r"""Plot divergences and the error of :math:`E[\log\tau]` against ``target_accept``.
-
-    Parameters
-    ----------
-    sweep : pandas.DataFrame
-        Output of :func:`companion.diagnostics.target_accept_sweep`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two panels: divergences (left) and bias in MCSE units (right, with the
-        :math:`\pm 4` band outside which MCMC and the exact value disagree).
-    """
-    needed = {"parametrization", "target_accept", "divergences", "z_log_tau"}
-    if missing := needed - set(sweep.columns):
-        raise ValueError(f"sweep lacks columns {sorted(missing)}")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.4), layout="constrained")
-    for color, (name, rows) in enumerate(sweep.groupby("parametrization", sort=False)):
-        left.plot(rows["target_accept"], rows["divergences"], "o-", color=f"C{color}", label=name)
-        right.plot(rows["target_accept"], rows["z_log_tau"], "o-", color=f"C{color}", label=name)
-    ticks = sorted(sweep["target_accept"].unique())
-    for panel in (left, right):
-        panel.set_xticks(ticks, [f"{t:g}" for t in ticks])
-    left.set_xlabel("target_accept")
-    left.set_ylabel("divergent transitions")
-    left.legend(frameon=False)
-    right.axhspan(-4, 4, color="0.9", zorder=0)
-    right.axhline(0, color="0.3", lw=0.8)
-    right.set_xlabel("target_accept")
-    right.set_ylabel(r"(MCMC $-$ exact) / MCSE for $E[\log\tau]$")
-    return fig
 
 
 def plot_forest_comparison(
