@@ -23,11 +23,14 @@ __all__ = [
     "as_finite",
     "as_normal_data",
     "as_positive",
+    "as_probabilities",
+    "as_probability",
     "as_rates",
     "as_seed",
     "check_choice",
     "check_draws",
     "check_frozen",
+    "check_groups",
     "check_same_length",
     "check_trials",
     "check_unique",
@@ -93,6 +96,24 @@ def as_positive(values: Any, name: str, *, ndim: int = 1) -> np.ndarray:
     return array
 
 
+def as_probabilities(values: Any, name: str = "q") -> np.ndarray:
+    """Return probability levels as a new 1-d float array, each strictly inside (0, 1).
+
+    A scalar becomes an array of one level. This is the one place where quantile
+    levels and probabilities given to the package are checked.
+    """
+    array = np.atleast_1d(as_finite(values, name, ndim=np.ndim(values))).ravel()
+    bad = (array <= 0) | (array >= 1)
+    if bad.any():
+        raise ValueError(f"{name} must lie strictly between 0 and 1; got {_show(array, bad)}")
+    return array
+
+
+def as_probability(value: Any, name: str) -> float:
+    """Return one probability strictly inside (0, 1) as a float (see :func:`as_probabilities`)."""
+    return float(as_probabilities(as_finite(value, name, ndim=0), name)[0])
+
+
 def as_counts(values: Any, name: str, *, ndim: int = 1) -> np.ndarray:
     """Return ``values`` as a new int64 array of non-negative whole numbers.
 
@@ -115,6 +136,14 @@ def check_trials(successes: np.ndarray, trials: np.ndarray, names: tuple[str, st
             f"{names[0]} must not exceed {names[1]}; got {names[0]}[{i}]={successes[i]} "
             f"> {names[1]}[{i}]={trials[i]}"
         )
+
+
+def as_rate(value: Any, name: str) -> float:
+    """Return one rate in [0, 1] as a float."""
+    rate = float(as_finite(value, name, ndim=0))
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"{name} must lie in [0, 1]; got {rate!r}")
+    return rate
 
 
 def as_rates(values: Any, name: str) -> np.ndarray:
@@ -143,6 +172,19 @@ def check_draws(draws: Any, name: str = "draws") -> int:
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
         raise ValueError(f"{name} must be an integer >= 1; got {draws!r}")
     return int(draws)
+
+
+def check_groups(groups: Any, size: int, name: str = "groups") -> np.ndarray:
+    """Return 0-based group indices as an int array (``None`` selects all ``size`` groups)."""
+    if groups is None:
+        return np.arange(size)
+    index = np.atleast_1d(np.asarray(groups))
+    if index.ndim != 1 or index.size == 0 or index.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be a non-empty sequence of integers; got {groups!r}")
+    bad = (index < 0) | (index >= size)
+    if bad.any():
+        raise ValueError(f"{name} must lie in [0, {size - 1}]; got {index[bad].tolist()}")
+    return index.astype(np.int64)
 
 
 def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:

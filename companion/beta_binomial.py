@@ -3,9 +3,10 @@ r"""Exact posteriors for binomial data with Beta-distributed rates.
 Three levels of pooling, as in the book's chapters on free throws, the drug trial and
 the rat tumours:
 
-* **independent** Beta priors: :func:`conjugate_posterior`, :func:`prob_greater`,
-  :func:`prob_largest`;
-* **empirical Bayes**: a Beta prior fitted to observed rates by :func:`fit_moments`;
+* **no pooling**, independent Beta priors: :func:`conjugate_posterior`,
+  :func:`no_pooling_prob_greater`, :func:`no_pooling_prob_largest`;
+* **empirical Bayes**: a Beta prior fitted by the method of moments (:func:`fit_moments`)
+  or by marginal maximum likelihood (:func:`fit_marginal_likelihood`);
 * **full Bayes**: the hierarchical model
 
   .. math::
@@ -15,21 +16,26 @@ the rat tumours:
       p(\alpha, \beta) \propto (\alpha + \beta)^{-5/2},
 
   whose marginal posterior :math:`p(\alpha, \beta \mid y)` is tabulated on a grid in
-  :math:`(\log(\alpha/\beta), \log(\alpha+\beta))` by :func:`hyper_posterior` and
-  sampled, with the rates, by :func:`sample_posterior`.
+  :math:`(\log(\alpha/\beta), \log(\alpha+\beta))` by :func:`hyper_posterior`: a
+  :class:`HyperPosterior` with exact summaries, rankings, predictives and draws of
+  everything (the same methods as :class:`companion.normal_normal.TauPosterior`).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 from scipy.special import expit, gammaln, logit
 
+from companion import rankings
 from companion._validate import (
+    RngLike,
     as_binomial_data,
     as_counts,
     as_finite,
@@ -38,30 +44,33 @@ from companion._validate import (
     check_choice,
     check_draws,
     check_frozen,
+    check_groups,
     frozen_parameters,
 )
 from companion.grid import Grid2D, adaptive_grid
+from companion.mixtures import Mixture
+from companion.priors import BDA3_HYPERPRIOR, PowerHyperprior
 
 __all__ = [
+    "UNIFORM_RATE",
     "HyperPosterior",
     "conjugate_posterior",
+    "fit_marginal_likelihood",
     "fit_moments",
     "hyper_posterior",
     "log_marginal_posterior",
-    "log_power_hyperprior",
+    "log_marginal_posterior_uv",
     "log_rising",
+    "no_pooling_prob_greater",
+    "no_pooling_prob_largest",
     "posterior_predictive",
-    "prob_greater",
-    "prob_largest",
     "sample_posterior",
 ]
 
-LogHyperprior = Callable[[np.ndarray, np.ndarray], np.ndarray]
+UNIFORM_RATE = stats.beta(1.0, 1.0)  # the default prior of a rate: uniform on [0, 1]
 
 
-def _beta_prior(prior: object) -> tuple[float, float]:
-    if prior is None:
-        return 1.0, 1.0
+def _beta_prior(prior: Any) -> tuple[float, float]:
     check_frozen(prior, "prior", family="beta")
     shapes, loc, scale = frozen_parameters(prior)
     if loc != 0 or scale != 1:
@@ -69,8 +78,10 @@ def _beta_prior(prior: object) -> tuple[float, float]:
     return shapes["a"], shapes["b"]
 
 
-def conjugate_posterior(successes: object, trials: object, *, prior: object = None) -> object:
-    r"""Independent Beta posteriors of the rates, one per group.
+def conjugate_posterior(
+    successes: ArrayLike, trials: ArrayLike, *, prior: Any = UNIFORM_RATE
+) -> Any:
+    r"""Independent Beta posteriors of the rates, one per group (no pooling).
 
     .. math::
 
@@ -82,8 +93,8 @@ def conjugate_posterior(successes: object, trials: object, *, prior: object = No
     ----------
     successes, trials : array_like of int, shape (J,)
         Counts :math:`y_j \le n_j`.
-    prior : scipy.stats.beta frozen distribution, optional
-        The common prior :math:`\mathrm{Beta}(a, b)`; ``None`` is the uniform Beta(1, 1).
+    prior : scipy.stats.beta frozen distribution, default Beta(1, 1)
+        The common prior :math:`\mathrm{Beta}(a, b)`.
 
     Returns
     -------
@@ -102,28 +113,16 @@ def conjugate_posterior(successes: object, trials: object, *, prior: object = No
     return stats.beta(a + y, b + n - y)
 
 
-def _pairwise_integral(dists: list[object], index: int, others: list[int]) -> float:
-    r""":math:`\int p_i(x) \prod_{k} F_k(x)\,dx` by adaptive quadrature over p_i's support."""
-    focal = dists[index]
-    lower, upper = focal.ppf(1e-15), focal.isf(1e-15)
-
-    def integrand(x: float) -> float:
-        return float(np.prod([dists[k].cdf(x) for k in others]))
-
-    value = focal.expect(integrand, lb=lower, ub=upper, epsabs=1e-13, epsrel=1e-10, limit=200)
-    return float(np.clip(value, 0.0, 1.0))
-
-
-def _split(successes: object, trials: object, prior: object) -> list[object]:
+def _independent(successes: ArrayLike, trials: ArrayLike, prior: Any) -> list[Any]:
     post = conjugate_posterior(successes, trials, prior=prior)
     a, b = post.args
     return [stats.beta(ai, bi) for ai, bi in zip(a, b, strict=True)]
 
 
-def prob_greater(
-    successes: object, trials: object, index: int, *, prior: object = None
+def no_pooling_prob_greater(
+    successes: ArrayLike, trials: ArrayLike, *, prior: Any = UNIFORM_RATE
 ) -> np.ndarray:
-    r"""Posterior probability that group ``index`` has a higher rate than each other group.
+    r"""Posterior :math:`\Pr(\theta_i > \theta_k \mid y)` with independent priors (no pooling).
 
     With independent Beta posteriors :math:`p_i` and CDFs :math:`F_k`,
 
@@ -131,73 +130,66 @@ def prob_greater(
 
         \Pr(\theta_i > \theta_k \mid y) = \int_0^1 p_i(x)\, F_k(x)\, dx,
 
-    computed by adaptive quadrature (exact to about :math:`10^{-10}`).
+    by adaptive quadrature (exact to about :math:`10^{-10}`). The hierarchical answer is
+    :meth:`HyperPosterior.prob_greater`.
 
     Parameters
     ----------
     successes, trials : array_like of int, shape (J,)
         Counts per group.
-    index : int
-        The group whose rate is compared with the others.
-    prior : scipy.stats.beta frozen distribution, optional
-        Common prior; ``None`` is Beta(1, 1).
+    prior : scipy.stats.beta frozen distribution, default Beta(1, 1)
+        The common prior.
 
     Returns
     -------
-    numpy.ndarray, shape (J,)
-        Entry ``k`` is :math:`\Pr(\theta_{index} > \theta_k \mid y)`; entry ``index`` is NaN.
+    numpy.ndarray
+        Shape ``(J, J)``: entry ``(i, k)`` is :math:`\Pr(\theta_i > \theta_k \mid y)`;
+        the diagonal is 0.
 
     Examples
     --------
-    >>> from companion.beta_binomial import prob_greater
-    >>> prob_greater([5, 5], [10, 10], 0).round(6)
-    array([nan, 0.5])
+    >>> from companion.beta_binomial import no_pooling_prob_greater
+    >>> no_pooling_prob_greater([5, 5], [10, 10]).round(6)
+    array([[0. , 0.5],
+           [0.5, 0. ]])
     """
-    dists = _split(successes, trials, prior)
-    index = _check_index(index, len(dists))
-    out = np.full(len(dists), np.nan)
-    for k in range(len(dists)):
-        if k != index:
-            out[k] = _pairwise_integral(dists, index, [k])
-    return out
+    return rankings.independent_prob_greater(_independent(successes, trials, prior))
 
 
-def prob_largest(successes: object, trials: object, *, prior: object = None) -> np.ndarray:
-    r"""Posterior probability that each group has the highest rate of all.
+def no_pooling_prob_largest(
+    successes: ArrayLike, trials: ArrayLike, *, prior: Any = UNIFORM_RATE
+) -> np.ndarray:
+    r"""Posterior probability that each group has the highest rate, with independent priors.
 
     .. math::
 
         \Pr\big(\theta_i > \max_{k \ne i} \theta_k \mid y\big)
         = \int_0^1 p_i(x) \prod_{k \ne i} F_k(x)\, dx .
 
-    The entries sum to one.
+    The entries sum to one. The hierarchical answer is :meth:`HyperPosterior.prob_largest`.
+
+    Parameters
+    ----------
+    successes, trials : array_like of int, shape (J,)
+        Counts per group.
+    prior : scipy.stats.beta frozen distribution, default Beta(1, 1)
+        The common prior.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(J,)``.
 
     Examples
     --------
-    >>> from companion.beta_binomial import prob_largest
-    >>> prob_largest([3, 3, 3], [9, 9, 9]).round(6)
+    >>> from companion.beta_binomial import no_pooling_prob_largest
+    >>> no_pooling_prob_largest([3, 3, 3], [9, 9, 9]).round(6)
     array([0.333333, 0.333333, 0.333333])
     """
-    dists = _split(successes, trials, prior)
-    return np.array(
-        [
-            _pairwise_integral(dists, i, [k for k in range(len(dists)) if k != i])
-            for i in range(len(dists))
-        ]
-    )
+    return rankings.independent_prob_largest(_independent(successes, trials, prior))
 
 
-def _check_index(index: object, size: int, name: str = "index") -> int:
-    if (
-        isinstance(index, bool)
-        or not isinstance(index, int | np.integer)
-        or not (-size <= index < size)
-    ):
-        raise ValueError(f"{name} must be an integer in [{-size}, {size - 1}]; got {index!r}")
-    return int(index) % size
-
-
-def fit_moments(rates: object, *, ddof: int = 1) -> tuple[float, float]:
+def fit_moments(rates: ArrayLike, *, ddof: int = 1) -> tuple[float, float]:
     r"""Method-of-moments Beta fit to observed rates (empirical Bayes).
 
     Matches the sample mean :math:`m` and variance :math:`v` (divisor
@@ -249,6 +241,73 @@ def fit_moments(rates: object, *, ddof: int = 1) -> tuple[float, float]:
     return m * total, (1 - m) * total
 
 
+def fit_marginal_likelihood(successes: ArrayLike, trials: ArrayLike) -> tuple[float, float]:
+    r"""Empirical Bayes by marginal maximum likelihood (type-II ML): the best-fitting Beta.
+
+    Maximizes the marginal likelihood of the counts, the rates integrated out,
+
+    .. math::
+
+        L(\alpha, \beta) = \prod_{j=1}^{J} \binom{n_j}{y_j}
+        \frac{B(\alpha + y_j, \beta + n_j - y_j)}{B(\alpha, \beta)},
+
+    the beta-binomial likelihood, over :math:`(\log\alpha, \log\beta)` with
+    ``scipy.optimize.minimize`` (L-BFGS-B, from the method-of-moments fit when it
+    exists). Unlike :func:`fit_moments`, it weighs each group by how much it says:
+    a rate from 50 trials counts for more than one from 10.
+
+    Parameters
+    ----------
+    successes, trials : array_like of int, shape (J,)
+        The data.
+
+    Returns
+    -------
+    tuple of float
+        ``(alpha, beta)``.
+
+    Raises
+    ------
+    ValueError
+        If the data are invalid, or if the likelihood keeps growing as
+        :math:`\alpha + \beta \to \infty` (the rates vary no more than binomial noise
+        explains: the maximum is complete pooling, with no finite Beta).
+
+    Examples
+    --------
+    >>> from companion.beta_binomial import fit_marginal_likelihood
+    >>> a, b = fit_marginal_likelihood([0, 2, 5, 9, 3, 7], [20, 20, 20, 20, 20, 20])
+    >>> round(a / (a + b), 4)  # near, not equal to, the pooled rate 26/120 = 0.2167
+    0.2138
+    """
+    y, n = as_binomial_data(successes, trials)
+    if y.size < 2:
+        raise ValueError(f"successes must have at least 2 groups; got {y.size}")
+    tallies = _tallies(y, n)
+    flat = PowerHyperprior(0.0)
+
+    def _objective(point: np.ndarray) -> float:
+        """Negative log marginal likelihood at (log alpha, log beta)."""
+        alpha, beta = np.exp(point)
+        return -float(_log_marginal(np.array(alpha), np.array(beta), tallies, flat))
+
+    rates = y / n
+    try:
+        start = np.log(fit_moments(rates, ddof=1))
+    except ValueError:
+        pooled = (y.sum() + 0.5) / (n.sum() + 1.0)
+        start = np.log([pooled * 10.0, (1 - pooled) * 10.0])
+    result = optimize.minimize(_objective, start, method="L-BFGS-B", bounds=[(-20, 30)] * 2)
+    alpha, beta = np.exp(result.x)
+    if not result.success or np.log(alpha + beta) > 25:
+        raise ValueError(
+            "the marginal likelihood has no finite maximum: it keeps growing as alpha + beta "
+            "grows, since the rates vary no more than binomial noise explains (complete "
+            f"pooling); reached alpha + beta = {alpha + beta:.3g}"
+        )
+    return float(alpha), float(beta)
+
+
 # --- the full hierarchical model -----------------------------------------------------------
 
 # Above this, the direct difference of gammaln values loses more accuracy (about 1e-12
@@ -278,6 +337,13 @@ def log_rising(a: np.ndarray, k: np.ndarray) -> np.ndarray:
 
     where :math:`c(x) = \frac{1}{12x} - \frac{1}{360x^3} + \frac{1}{1260x^5}`.
 
+    Parameters
+    ----------
+    a : array_like
+        Values :math:`a > 0`.
+    k : array_like
+        Values :math:`k \ge 0`, broadcast against ``a``.
+
     Examples
     --------
     >>> import numpy as np
@@ -300,31 +366,6 @@ def log_rising(a: np.ndarray, k: np.ndarray) -> np.ndarray:
     return out
 
 
-def log_power_hyperprior(exponent: float = -2.5) -> LogHyperprior:
-    r"""Return the log hyperprior :math:`\log p(\alpha, \beta) = k \log(\alpha + \beta)`.
-
-    ``exponent=-2.5`` is the choice of :cite:t:`bda3` (section 5.3), which is
-    uniform on :math:`(\alpha/(\alpha+\beta), (\alpha+\beta)^{-1/2})`. With
-    :math:`G` groups whose counts satisfy :math:`0 < y_j < n_j`, the posterior is
-    proper exactly when :math:`-(2 + G) < k < -2`: flatter choices leave mass at
-    :math:`\alpha + \beta \to \infty`, steeper ones at :math:`\alpha + \beta \to 0`,
-    and :func:`hyper_posterior` rejects both.
-
-    Examples
-    --------
-    >>> from companion.beta_binomial import log_power_hyperprior
-    >>> float(log_power_hyperprior(-2.5)(1.0, 3.0))  # -2.5 * log 4
-    -3.4657359027997265
-    """
-    exponent = float(as_finite(exponent, "exponent", ndim=0))
-
-    def log_prior(alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
-        return exponent * np.log(np.asarray(alpha) + np.asarray(beta))
-
-    log_prior.__doc__ = f"log p(alpha, beta) = {exponent} * log(alpha + beta) + const."
-    return log_prior
-
-
 def _tallies(y: np.ndarray, n: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Distinct values of y, n - y and n with their multiplicities.
 
@@ -338,12 +379,12 @@ def _tallies(y: np.ndarray, n: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray
 
 
 def log_marginal_posterior(
-    alpha: object,
-    beta: object,
-    successes: object,
-    trials: object,
+    successes: ArrayLike,
+    trials: ArrayLike,
+    alpha: ArrayLike,
+    beta: ArrayLike,
     *,
-    log_hyperprior: LogHyperprior | None = None,
+    hyperprior: Any = BDA3_HYPERPRIOR,
 ) -> np.ndarray:
     r"""Unnormalized :math:`\log p(\alpha, \beta \mid y)` of the hierarchical model.
 
@@ -362,31 +403,38 @@ def log_marginal_posterior(
 
     Parameters
     ----------
-    alpha, beta : array_like
-        Positive hyperparameters (broadcast against each other).
     successes, trials : array_like of int, shape (J,)
         The data.
-    log_hyperprior : callable, optional
-        ``log p(alpha, beta)`` up to a constant; ``None`` is
-        ``log_power_hyperprior(-2.5)``.
+    alpha, beta : array_like
+        Positive hyperparameters (broadcast against each other).
+    hyperprior : companion.priors.PowerHyperprior, default BDA3's
+        Any object with ``logpdf(alpha, beta)``, the log hyperprior up to a constant.
 
     Returns
     -------
     numpy.ndarray
         The log density (up to an additive constant), shaped like ``alpha + beta``.
     """
+    y, n = as_binomial_data(successes, trials)
     alpha = as_positive(alpha, "alpha", ndim=np.ndim(alpha))
     beta = as_positive(beta, "beta", ndim=np.ndim(beta))
-    y, n = as_binomial_data(successes, trials)
-    log_prior = log_power_hyperprior() if log_hyperprior is None else log_hyperprior
-    return _log_marginal(alpha, beta, _tallies(y, n), log_prior)
+    return _log_marginal(alpha, beta, _tallies(y, n), _hyperprior(hyperprior))
+
+
+def _hyperprior(hyperprior: Any) -> Any:
+    if not callable(getattr(hyperprior, "logpdf", None)):
+        raise ValueError(
+            "hyperprior must have a logpdf(alpha, beta) method, for example "
+            f"companion.priors.PowerHyperprior(-2.5); got {hyperprior!r}"
+        )
+    return hyperprior
 
 
 def _log_marginal(
     alpha: np.ndarray,
     beta: np.ndarray,
     tallies: tuple[tuple[np.ndarray, np.ndarray], ...],
-    log_prior: LogHyperprior,
+    hyperprior: Any,
 ) -> np.ndarray:
     (ys, wy), (fs, wf), (ns, wn) = tallies
     a = np.asarray(alpha, dtype=float)
@@ -396,7 +444,7 @@ def _log_marginal(
         + log_rising(b[..., None], fs) @ wf
         - log_rising((a + b)[..., None], ns) @ wn
     )
-    return np.asarray(log_prior(alpha, beta), dtype=float) + loglik
+    return np.asarray(hyperprior.logpdf(alpha, beta), dtype=float) + loglik
 
 
 def _from_logit_coords(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -405,17 +453,74 @@ def _from_logit_coords(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.nda
     return total * expit(u), total * expit(-u)
 
 
+def _log_jacobian(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """log(alpha * beta) = 2 v + log expit(u) + log expit(-u), without underflow."""
+    return 2 * v - np.logaddexp(0, -u) - np.logaddexp(0, u)
+
+
+def log_marginal_posterior_uv(
+    successes: ArrayLike,
+    trials: ArrayLike,
+    u: ArrayLike,
+    v: ArrayLike,
+    *,
+    hyperprior: Any = BDA3_HYPERPRIOR,
+) -> np.ndarray:
+    r"""Unnormalized :math:`\log p(u, v \mid y)`, in the coordinates of the grid.
+
+    With :math:`u = \log(\alpha/\beta)` and :math:`v = \log(\alpha+\beta)`,
+
+    .. math::
+
+        p(u, v \mid y) = p(\alpha, \beta \mid y)\,
+        \left|\frac{\partial(\alpha, \beta)}{\partial(u, v)}\right|
+        = p(\alpha, \beta \mid y)\, \alpha\beta, \qquad
+        \alpha = e^{v}\,\mathrm{logit}^{-1}(u),\quad
+        \beta = e^{v}\,\mathrm{logit}^{-1}(-u).
+
+    Parameters
+    ----------
+    successes, trials : array_like of int, shape (J,)
+        The data.
+    u, v : array_like
+        Coordinates (broadcast against each other).
+    hyperprior : companion.priors.PowerHyperprior, default BDA3's
+        As in :func:`log_marginal_posterior`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log density (up to an additive constant), shaped like ``u + v``.
+    """
+    y, n = as_binomial_data(successes, trials)
+    u_, v_ = np.broadcast_arrays(
+        as_finite(u, "u", ndim=np.ndim(u)), as_finite(v, "v", ndim=np.ndim(v))
+    )
+    alpha, beta = _from_logit_coords(u_, v_)
+    return _log_marginal(alpha, beta, _tallies(y, n), _hyperprior(hyperprior)) + _log_jacobian(
+        u_, v_
+    )
+
+
 @dataclass(frozen=True)
 class HyperPosterior:
-    r"""The exact marginal posterior of :math:`(\alpha, \beta)`, tabulated on a grid.
+    r"""The exact posterior of the hierarchical beta-binomial model, built on a grid.
 
-    The grid lives in :math:`u = \log(\alpha/\beta)`, :math:`v = \log(\alpha+\beta)`,
-    where the density picks up the Jacobian
+    Build it with :func:`hyper_posterior`. The marginal posterior of
+    :math:`(\alpha, \beta)` is tabulated in :math:`u = \log(\alpha/\beta)`,
+    :math:`v = \log(\alpha+\beta)`, where the density picks up the Jacobian
     :math:`|\partial(\alpha,\beta)/\partial(u,v)| = \alpha\beta`:
 
     .. math::
 
-        p(u, v \mid y) = p(\alpha, \beta \mid y)\, \alpha \beta .
+        p(u, v \mid y) = p(\alpha, \beta \mid y)\, \alpha \beta ;
+
+    every rate follows from its conjugate Beta given :math:`(\alpha, \beta)`. It answers
+    the questions of :class:`companion.normal_normal.TauPosterior` with the same
+    methods and shapes: ``theta_mean()``, ``theta_sd()``, ``theta_cdf(x)``,
+    ``theta_pdf(x)`` and ``theta_quantiles(q)`` (shape ``(len(x), J)``),
+    ``sample(draws, rng=...)``, ``prob_greater()`` (``(J, J)``), ``prob_largest()``
+    (``(J,)``) and ``predictive(group)``.
 
     Attributes
     ----------
@@ -423,20 +528,28 @@ class HyperPosterior:
         The density in :math:`(u, v)`; ``grid.x`` is :math:`u`, ``grid.y`` is :math:`v`.
     successes, trials : numpy.ndarray
         The data.
+    hyperprior : companion.priors.PowerHyperprior
+        The hyperprior it was built with.
     """
 
     grid: Grid2D
     successes: np.ndarray
     trials: np.ndarray
+    hyperprior: Any = BDA3_HYPERPRIOR
 
     def __post_init__(self) -> None:
         for array in (self.successes, self.trials):
             array.flags.writeable = False
 
-    @property
-    def edge_mass(self) -> float:
-        """Posterior probability in the outermost ring of grid cells (should be tiny)."""
-        return self.grid.edge_mass()
+    def edge_mass(self, cells: int = 1) -> float:
+        """Return the posterior probability in the ``cells`` outermost rings of the grid (tiny).
+
+        Parameters
+        ----------
+        cells : int, default 1
+            How many rings of cells at the edge to count.
+        """
+        return self.grid.edge_mass(cells)
 
     def alpha_beta(self) -> tuple[np.ndarray, np.ndarray]:
         r""":math:`(\alpha, \beta)` at the grid cell centres, each of shape ``(nu, nv)``."""
@@ -446,9 +559,14 @@ class HyperPosterior:
         r"""Exact (grid) posterior expectation of ``f(alpha, beta)``.
 
         A warning is issued when :math:`|f|\,p` has not decayed at the edges of the
-        grid: that is what happens for :math:`E[\alpha]` or :math:`E[\beta]`, which
-        are infinite under the :math:`(\alpha+\beta)^{-5/2}` hyperprior, while the grid
+        grid: that is what happens for :math:`E[\alpha]` or :math:`E[\beta]`, which are
+        infinite under the :math:`(\alpha+\beta)^{-5/2}` hyperprior, while the grid
         (necessarily finite) would return a number.
+
+        Parameters
+        ----------
+        f : callable
+            ``f(alpha, beta)`` on arrays of the grid's shape, returning values of that shape.
         """
         alpha, beta = self.alpha_beta()
         values = np.broadcast_to(np.asarray(f(alpha, beta), dtype=float), alpha.shape)
@@ -490,12 +608,38 @@ class HyperPosterior:
             out[name] = float(cov / np.sqrt(var1 * var2))
         return out
 
-    def sample(
-        self, draws: int, *, rng: int | np.random.Generator | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        r"""Independent posterior draws of :math:`(\alpha, \beta)` (inverse CDF with jitter)."""
-        u, v = self.grid.sample(draws, rng=rng)
-        return _from_logit_coords(u, v)
+    # -- draws ------------------------------------------------------------------------------
+
+    def sample(self, draws: int, *, rng: RngLike = None) -> dict[str, np.ndarray]:
+        r"""Draw independently from the joint posterior :math:`p(\alpha, \beta, \theta \mid y)`.
+
+        :math:`(\alpha, \beta)` by inverse CDF on the grid (with jitter inside a cell),
+        then, given each draw,
+        :math:`\theta_j \sim \mathrm{Beta}(\alpha + y_j, \beta + n_j - y_j)`
+        independently for every group.
+
+        Parameters
+        ----------
+        draws : int
+            Number of joint draws.
+        rng : int, numpy.random.Generator or None
+            Seed or generator.
+
+        Returns
+        -------
+        dict
+            ``"alpha"`` and ``"beta"`` of shape ``(draws,)``, ``"theta"`` of shape
+            ``(draws, J)``.
+        """
+        draws = check_draws(draws)
+        generator = np.random.default_rng(rng)
+        u, v = self.grid.sample(draws, rng=generator)
+        alpha, beta = _from_logit_coords(u, v)
+        y, n = self.successes, self.trials
+        theta = generator.beta(alpha[:, None] + y, beta[:, None] + (n - y))
+        return {"alpha": alpha, "beta": beta, "theta": theta}
+
+    # -- marginal summaries of theta --------------------------------------------------------
 
     def theta_mean(self) -> np.ndarray:
         r"""Exact :math:`E[\theta_j \mid y] = E[(\alpha + y_j)/(\alpha+\beta+n_j) \mid y]`."""
@@ -504,7 +648,7 @@ class HyperPosterior:
         return np.tensordot(self.grid.mass, mean, axes=([0, 1], [0, 1]))
 
     def theta_sd(self) -> np.ndarray:
-        r"""Exact posterior standard deviation of each :math:`\theta_j` (law of total variance)."""
+        r"""Return the exact posterior sd of each :math:`\theta_j` (law of total variance)."""
         a, b = self.alpha_beta()
         a1 = a[..., None] + self.successes
         b1 = b[..., None] + self.trials - self.successes
@@ -514,62 +658,189 @@ class HyperPosterior:
         m2 = np.tensordot(self.grid.mass, second, axes=([0, 1], [0, 1]))
         return np.sqrt(np.maximum(m2 - m1**2, 0.0))
 
-    def theta_cdf(self, x: object, group: int) -> np.ndarray:
-        r"""Exact :math:`\Pr(\theta_j \le x \mid y)`: a Beta mixture over the grid."""
-        j = _check_index(group, self.successes.size, "group")
-        x = np.atleast_1d(as_finite(x, "x", ndim=np.ndim(x)))
-        a, b = self.alpha_beta()
-        keep = self.grid.mass > 1e-14 * self.grid.mass.max()
-        weights = self.grid.mass[keep] / self.grid.mass[keep].sum()
-        cdf = stats.beta.cdf(
-            x[:, None],
-            a[keep][None, :] + self.successes[j],
-            b[keep][None, :] + self.trials[j] - self.successes[j],
-        )
-        return cdf @ weights
+    def mode(self, coordinates: str = "log") -> dict[str, float]:
+        r"""Return the posterior mode of the hyperparameters, in the coordinates asked for.
 
-    def theta_ppf(self, q: object, group: int) -> np.ndarray:
-        r"""Exact posterior quantiles of :math:`\theta_j` by root finding on :meth:`theta_cdf`."""
-        qs = np.atleast_1d(as_finite(q, "q", ndim=np.ndim(q)))
-        if np.any((qs <= 0) | (qs >= 1)):
-            raise ValueError(f"q must lie strictly between 0 and 1; got {q!r}")
-        return np.array(
-            [
-                optimize.brentq(
-                    lambda x, p=p: self.theta_cdf(x, group)[0] - p, 0.0, 1.0, xtol=1e-12
-                )
-                for p in qs
-            ]
-        )
+        A mode is not invariant under a change of variables: :math:`p(u, v \mid y)` and
+        :math:`p(\alpha, \beta \mid y)` differ by the factor :math:`\alpha\beta`, so
+        their maxima are different points.
 
-    def predictive_pmf(self, trials: int) -> np.ndarray:
-        r"""Exact posterior predictive of the count in a *new* experiment of ``trials`` units.
+        Parameters
+        ----------
+        coordinates : {"log", "natural"}, default "log"
+            ``"log"``: the mode of :math:`p(u, v \mid y)`, the density the grid
+            tabulates, which is also the mode of :math:`p(\log\alpha, \log\beta \mid y)`
+            (that linear map has a constant Jacobian). ``"natural"``: the mode of
+            :math:`p(\alpha, \beta \mid y)`.
+
+        Returns
+        -------
+        dict of str to float
+            ``alpha``, ``beta``, ``u`` and ``v`` at the mode, found by BFGS over
+            :math:`(u, v)` from the grid cell where the density is highest.
+        """
+        check_choice(coordinates, "coordinates", ("log", "natural"))
+        tallies = _tallies(self.successes, self.trials)
+        natural = coordinates == "natural"
+
+        def _negative(point: np.ndarray) -> float:
+            """Minus the log density being maximized."""
+            u, v = point
+            alpha, beta = _from_logit_coords(u, v)
+            log_uv = _log_marginal(alpha, beta, tallies, self.hyperprior) + _log_jacobian(u, v)
+            return -float(log_uv - _log_jacobian(u, v) if natural else log_uv)
+
+        grid = self.grid
+        u, v = np.meshgrid(grid.x, grid.y, indexing="ij")
+        table = grid.log_density - (_log_jacobian(u, v) if natural else 0.0)
+        i, j = np.unravel_index(np.argmax(table), table.shape)
+        best = optimize.minimize(
+            _negative, [grid.x[i], grid.y[j]], method="BFGS", options={"gtol": 1e-9}
+        )
+        u_hat, v_hat = (float(c) for c in best.x)
+        alpha_hat, beta_hat = _from_logit_coords(np.array(u_hat), np.array(v_hat))
+        return {"alpha": float(alpha_hat), "beta": float(beta_hat), "u": u_hat, "v": v_hat}
+
+    def _kept(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cell masses and (alpha, beta) of the cells holding all but 1e-12 of the mass."""
+        mass = self.grid.mass.ravel()
+        order = np.argsort(mass)[::-1]
+        kept = order[: int(np.searchsorted(np.cumsum(mass[order]), 1 - 1e-12)) + 1]
+        alpha, beta = (c.ravel()[kept] for c in self.alpha_beta())
+        return mass[kept], alpha, beta
+
+    def theta_marginal(self, groups: Sequence[int] | None = None) -> Mixture:
+        r"""Return the exact marginal posterior of the rates: Betas mixed over the grid.
+
+        .. math::
+
+            p(\theta_j \mid y) = \iint \mathrm{Beta}(\theta_j \mid \alpha + y_j,
+            \beta + n_j - y_j)\, p(\alpha, \beta \mid y)\, d\alpha\, d\beta ,
+
+        over the grid cells that hold all but :math:`10^{-12}` of the posterior. With
+        many groups, name the ones you need: the cost grows with their number.
+
+        Parameters
+        ----------
+        groups : sequence of int, optional
+            Which :math:`\theta_j`; default all.
+
+        Returns
+        -------
+        companion.mixtures.Mixture
+            With ``cdf``, ``pdf``, ``ppf``, ``mean``, ``std`` and ``rvs``.
+        """
+        columns = check_groups(groups, self.successes.size)
+        weights, alpha, beta = self._kept()
+        y, n = self.successes[columns], self.trials[columns]
+        return Mixture("beta", weights, a=alpha[:, None] + y, b=beta[:, None] + n - y)
+
+    def theta_cdf(self, x: ArrayLike, groups: Sequence[int] | None = None) -> np.ndarray:
+        r"""Exact :math:`\Pr(\theta_j \le x \mid y)`, shape ``(len(x), J)``.
+
+        Parameters
+        ----------
+        x : array_like
+            Rates in [0, 1].
+        groups : sequence of int, optional
+            Which groups; default all.
+        """
+        return self.theta_marginal(groups).cdf(x)
+
+    def theta_pdf(self, x: ArrayLike, groups: Sequence[int] | None = None) -> np.ndarray:
+        r"""Exact posterior density of each :math:`\theta_j`, shape ``(len(x), J)``.
+
+        Parameters
+        ----------
+        x : array_like
+            Rates in [0, 1].
+        groups : sequence of int, optional
+            Which groups; default all.
+        """
+        return self.theta_marginal(groups).pdf(x)
+
+    def theta_quantiles(self, q: ArrayLike, groups: Sequence[int] | None = None) -> np.ndarray:
+        r"""Exact posterior quantiles of each :math:`\theta_j`, shape ``(len(q), J)``.
+
+        Parameters
+        ----------
+        q : array_like
+            Probability levels in (0, 1).
+        groups : sequence of int, optional
+            Which groups; default all.
+        """
+        return self.theta_marginal(groups).ppf(q)
+
+    # -- rankings and predictions -----------------------------------------------------------
+
+    def prob_greater(self) -> np.ndarray:
+        r"""Posterior :math:`\Pr(\theta_i > \theta_k \mid y)` for every pair, shape ``(J, J)``.
+
+        See :func:`companion.rankings.rates_prob_greater`.
+        """
+        return rankings.rates_prob_greater(self)
+
+    def prob_largest(self) -> np.ndarray:
+        r"""Posterior probability that each rate is the largest, shape ``(J,)``.
+
+        See :func:`companion.rankings.rates_prob_largest`.
+        """
+        return rankings.rates_prob_largest(self)
+
+    def predictive(self, group: int | None = None, *, trials: int | None = None) -> Mixture:
+        r"""Return the exact posterior predictive distribution of a future count.
+
+        For an existing group :math:`j` observed again with :math:`\tilde n` units, the
+        count is beta-binomial given :math:`(\alpha, \beta)`, with the group's posterior
+        :math:`\mathrm{Beta}(\alpha + y_j, \beta + n_j - y_j)`; for a new group
+        (``group=None``), with the population :math:`\mathrm{Beta}(\alpha, \beta)`:
 
         .. math::
 
             p(\tilde y \mid y) = \iint \binom{\tilde n}{\tilde y}
             \frac{B(\alpha + \tilde y, \beta + \tilde n - \tilde y)}{B(\alpha, \beta)}
-            \, p(\alpha, \beta \mid y)\, d\alpha\, d\beta, \quad \tilde y = 0, \dots, \tilde n.
+            \, p(\alpha, \beta \mid y)\, d\alpha\, d\beta, \quad \tilde y = 0, \dots, \tilde n .
+
+        Parameters
+        ----------
+        group : int, optional
+            An existing group (0-based), or ``None`` for a new group.
+        trials : int, optional
+            Units :math:`\tilde n` in the future experiment; default :math:`n_j` for an
+            existing group (required for a new group).
+
+        Returns
+        -------
+        companion.mixtures.Mixture
+            A scalar mixture of beta-binomials, with ``pmf``, ``cdf``, ``ppf``, ``mean``,
+            ``std`` and ``rvs``; the exact counterpart of :func:`posterior_predictive`.
+
+        Examples
+        --------
+        >>> from companion.beta_binomial import hyper_posterior
+        >>> post = hyper_posterior([0, 2, 5, 9], [20, 20, 20, 20])
+        >>> round(float(post.predictive(trials=20).pmf(range(21)).sum()), 12)
+        1.0
         """
+        weights, alpha, beta = self._kept()
+        if group is None:
+            if trials is None:
+                raise ValueError("trials must be given for a new group")
+            a, b = alpha, beta
+        else:
+            j = int(check_groups([group], self.successes.size, "group")[0])
+            a = alpha + self.successes[j]
+            b = beta + self.trials[j] - self.successes[j]
+            trials = int(self.trials[j]) if trials is None else trials
         size = int(as_counts(trials, "trials", ndim=0))
-        k = np.arange(size + 1, dtype=float)
-        a, b = self.alpha_beta()
-        log_pmf = (
-            gammaln(size + 1.0)
-            - gammaln(k + 1)
-            - gammaln(size - k + 1)
-            + log_rising(a[..., None], k)
-            + log_rising(b[..., None], size - k)
-            - log_rising((a + b)[..., None], np.float64(size))
-        )
-        return np.tensordot(self.grid.mass, np.exp(log_pmf), axes=([0, 1], [0, 1]))
+        return Mixture("betabinom", weights, n=np.full(a.shape, size), a=a, b=b)
 
 
 def hyper_posterior(
-    successes: object,
-    trials: object,
+    successes: ArrayLike,
+    trials: ArrayLike,
     *,
-    log_hyperprior: LogHyperprior | None = None,
+    hyperprior: Any = BDA3_HYPERPRIOR,
     size: int = 256,
 ) -> HyperPosterior:
     r"""Tabulate :math:`p(\log(\alpha/\beta), \log(\alpha+\beta) \mid y)` on a data-driven grid.
@@ -582,9 +853,8 @@ def hyper_posterior(
     ----------
     successes, trials : array_like of int, shape (J,)
         The data.
-    log_hyperprior : callable, optional
-        ``log p(alpha, beta)`` up to a constant; ``None`` is BDA3's
-        :math:`(\alpha+\beta)^{-5/2}`.
+    hyperprior : companion.priors.PowerHyperprior, default BDA3's
+        The hyperprior; any object with ``logpdf(alpha, beta)`` also works.
     size : int, default 256
         Cells per axis of the fine grid.
 
@@ -595,8 +865,10 @@ def hyper_posterior(
     Raises
     ------
     ValueError
-        If the data are invalid, or if the posterior does not decay on some side
-        (an improper posterior, as with a flat hyperprior).
+        If the data are invalid; if the posterior is improper (for a power hyperprior
+        :math:`(\alpha+\beta)^k` with :math:`G` groups having :math:`0 < y_j < n_j`,
+        unless :math:`-(2 + G) < k < -2`); or if the density has not decayed where the
+        grid can reach, which for a proper posterior means a tail too heavy to tabulate.
 
     Examples
     --------
@@ -604,52 +876,56 @@ def hyper_posterior(
     >>> from companion.beta_binomial import hyper_posterior
     >>> rats = rat_tumors()
     >>> post = hyper_posterior(rats["y"], rats["n"])
-    >>> post.edge_mass < 1e-9
+    >>> post.edge_mass() < 1e-9
     True
     """
     y, n = as_binomial_data(successes, trials)
     size = check_draws(size, "size")
     if size < 16:
         raise ValueError(f"size must be at least 16; got {size}")
-    log_prior = log_power_hyperprior() if log_hyperprior is None else log_hyperprior
-    if not callable(log_prior):
+    prior = _hyperprior(hyperprior)
+    groups = int(np.sum((y > 0) & (y < n)))
+    exponent = getattr(prior, "exponent", None)
+    if exponent is not None and not -(2 + groups) < exponent < -2:
         raise ValueError(
-            f"log_hyperprior must be a callable log p(alpha, beta) or None; got {log_prior!r}"
-        )
-    if log_hyperprior is None and not np.any((y > 0) & (y < n)):
-        raise ValueError(
-            "the posterior of (alpha, beta) is improper for these data: no group has "
-            "0 < successes < trials, so the likelihood stays bounded away from zero as "
-            "alpha + beta -> 0, where the hyperprior (alpha + beta)^(-5/2) is not integrable"
+            f"the posterior of (alpha, beta) is improper under the hyperprior "
+            f"(alpha + beta)^{exponent:g}: with {groups} groups having 0 < successes < "
+            f"trials it is proper only for -{2 + groups} < k < -2"
         )
     tallies = _tallies(y, n)
 
-    def log_density(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    def _log_density(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Log density of (u, v) = (log(alpha/beta), log(alpha+beta)), up to a constant."""
         alpha, beta = _from_logit_coords(u, v)
-        return _log_marginal(alpha, beta, tallies, log_prior) + np.log(alpha) + np.log(beta)
+        return _log_marginal(alpha, beta, tallies, prior) + _log_jacobian(u, v)
 
     centre = float(logit((y.sum() + 0.5) / (n.sum() + 1.0)))
     try:
-        grid = adaptive_grid(log_density, [(centre - 6.0, centre + 6.0), (-4.0, 8.0)], size=size)
+        grid = adaptive_grid(_log_density, [(centre - 6.0, centre + 6.0), (-4.0, 8.0)], size=size)
     except ValueError as err:
+        reason = (
+            "it is proper, but its tail is too heavy to tabulate on a grid"
+            if exponent is not None
+            else "it is improper, or its tail is too heavy to tabulate on a grid"
+        )
         raise ValueError(
-            f"the posterior of (alpha, beta) is improper under this hyperprior ({err})"
+            f"the posterior of (alpha, beta) cannot be tabulated: {reason} ({err})"
         ) from err
-    return HyperPosterior(grid=grid, successes=y, trials=n)
+    return HyperPosterior(grid=grid, successes=y, trials=n, hyperprior=prior)
 
 
 def sample_posterior(
-    successes: object,
-    trials: object,
+    successes: ArrayLike,
+    trials: ArrayLike,
     draws: int,
     *,
-    log_hyperprior: LogHyperprior | None = None,
-    rng: int | np.random.Generator | None = None,
+    hyperprior: Any = BDA3_HYPERPRIOR,
+    rng: RngLike = None,
 ) -> dict[str, np.ndarray]:
     r"""Independent draws from the joint posterior :math:`p(\alpha, \beta, \theta \mid y)`.
 
-    First :math:`(\alpha, \beta)` from the grid (:func:`hyper_posterior`), then, given
-    each draw,
+    A shortcut for ``hyper_posterior(successes, trials, ...).sample(draws, rng=rng)``:
+    :math:`(\alpha, \beta)` from the grid, then, given each draw,
 
     .. math::
 
@@ -663,7 +939,7 @@ def sample_posterior(
         The data.
     draws : int
         Number of joint draws.
-    log_hyperprior : callable, optional
+    hyperprior : companion.priors.PowerHyperprior, default BDA3's
         As in :func:`hyper_posterior`.
     rng : int, numpy.random.Generator or None
         Seed or generator.
@@ -682,32 +958,28 @@ def sample_posterior(
     (1000, 4)
     """
     draws = check_draws(draws)
-    y, n = as_binomial_data(successes, trials)
-    rng = np.random.default_rng(rng)
-    posterior = hyper_posterior(y, n, log_hyperprior=log_hyperprior)
-    alpha, beta = posterior.sample(draws, rng=rng)
-    theta = rng.beta(alpha[:, None] + y, beta[:, None] + (n - y))
-    return {"alpha": alpha, "beta": beta, "theta": theta}
+    return hyper_posterior(successes, trials, hyperprior=hyperprior).sample(draws, rng=rng)
 
 
 def posterior_predictive(
     draws: dict[str, np.ndarray],
-    trials: object,
+    trials: ArrayLike,
     *,
     new_group: bool = False,
-    rng: int | np.random.Generator | None = None,
+    rng: RngLike = None,
 ) -> np.ndarray:
     r"""Posterior predictive counts for existing groups or for a new group.
 
     For an existing group :math:`j`, :math:`\tilde y_j \sim \mathrm{Bin}(\tilde n_j, \theta_j)`
     with :math:`\theta_j` from its posterior draws. For a new group,
     :math:`\tilde\theta \sim \mathrm{Beta}(\alpha, \beta)` from the drawn
-    hyperparameters, then :math:`\tilde y \sim \mathrm{Bin}(\tilde n, \tilde\theta)`.
+    hyperparameters, then :math:`\tilde y \sim \mathrm{Bin}(\tilde n, \tilde\theta)`. The
+    exact distributions are :meth:`HyperPosterior.predictive`.
 
     Parameters
     ----------
     draws : dict
-        Output of :func:`sample_posterior`.
+        Output of :func:`sample_posterior` or :meth:`HyperPosterior.sample`.
     trials : int or array_like of int
         Units in each future experiment: shape ``(J,)`` (or a scalar) for existing
         groups, a scalar for a new group.

@@ -42,7 +42,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from companion._validate import as_finite
+from companion._validate import as_finite, as_probability
 from companion.replicates import WARNINGS, warnings_fired
 
 __all__ = [
@@ -110,10 +110,7 @@ def _events(events: ArrayLike) -> np.ndarray:
 
 
 def _level(p0: float, name: str = "p0") -> float:
-    value = float(as_finite(p0, name, ndim=0))
-    if not 0 < value < 1:
-        raise ValueError(f"{name} must lie strictly between 0 and 1; got {value}")
-    return value
+    return as_probability(p0, name)
 
 
 def probability_at_least(

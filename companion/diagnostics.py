@@ -12,6 +12,7 @@ with the exact value.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import arviz as az
 import numpy as np
@@ -108,7 +109,13 @@ def divergent_draws(
 
 
 def log_tau(tree: xr.DataTree) -> xr.DataArray:
-    r"""Return :math:`\log\tau` for every draw, dims ``(chain, draw)``."""
+    r"""Return :math:`\log\tau` for every draw, dims ``(chain, draw)``.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        MCMC output with a ``tau`` variable.
+    """
     return np.log(_posterior(tree)["tau"]).rename("log_tau")
 
 
@@ -133,7 +140,13 @@ def with_log_tau(tree: xr.DataTree) -> xr.DataTree:
 
 
 def mcse_mean(values: xr.DataArray | np.ndarray) -> float:
-    """Return the Monte Carlo standard error of the mean of a ``(chain, draw)`` array (ArviZ)."""
+    """Return the Monte Carlo standard error of the mean of a ``(chain, draw)`` array (ArviZ).
+
+    Parameters
+    ----------
+    values : array_like, shape (chain, draw)
+        Draws of one scalar quantity.
+    """
     return float(az.mcse(np.asarray(values), method="mean"))
 
 
@@ -202,7 +215,7 @@ def compare_with_exact(tree: xr.DataTree, posterior: normal_normal.TauPosterior)
     return _comparison_table(series, exact.to_dict())
 
 
-def exact_rate_expectations(posterior: object) -> pd.Series:
+def exact_rate_expectations(posterior: Any) -> pd.Series:
     r"""Return exact posterior means for the hierarchical beta-binomial model.
 
     :math:`\log\alpha`, :math:`\log\beta`, the population mean rate
@@ -236,7 +249,7 @@ def exact_rate_expectations(posterior: object) -> pd.Series:
     return pd.Series(values, name="exact")
 
 
-def compare_rates_with_exact(tree: xr.DataTree, posterior: object) -> pd.DataFrame:
+def compare_rates_with_exact(tree: xr.DataTree, posterior: Any) -> pd.DataFrame:
     r"""Set MCMC means beside the exact grid values for the hierarchical beta-binomial model.
 
     Compares the quantities of :func:`exact_rate_expectations`.

@@ -25,16 +25,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.integrate import cumulative_simpson
 from scipy.interpolate import CubicHermiteSpline
 from scipy.special import logsumexp
 
-from companion._validate import as_finite, check_draws
+from companion._validate import RngLike, as_finite, check_draws
 
 __all__ = ["Grid1D", "Grid2D", "adaptive_grid"]
 
 
-def _check_axis(points: object, name: str) -> np.ndarray:
+def _check_axis(points: ArrayLike, name: str) -> np.ndarray:
     axis = as_finite(points, name)
     if axis.size < 2:
         raise ValueError(f"{name} must have at least 2 points; got {axis.size}")
@@ -57,8 +58,9 @@ def _normalize(log_density: np.ndarray, name: str) -> tuple[np.ndarray, float]:
     return np.exp(log_density - total), total
 
 
+# A dataclass: numpydoc cannot see that its fields are the parameters documented below.
 @dataclass(frozen=True)
-class Grid1D:
+class Grid1D:  # numpydoc ignore=PR02
     r"""A one-dimensional density tabulated at the centres of equal-width cells.
 
     Parameters
@@ -147,10 +149,15 @@ class Grid1D:
         """Normalized density at the cell centres."""
         return self.mass / self.width
 
-    def cdf(self, x: object) -> np.ndarray:
+    def cdf(self, x: ArrayLike) -> np.ndarray:
         """CDF of the smooth density (Simpson integral, cubic Hermite between points).
 
         In the outer half-cells, beyond the first and last points, it is linear.
+
+        Parameters
+        ----------
+        x : array_like
+            Points at which to evaluate the CDF.
         """
         x = np.asarray(x, dtype=float)
         first, last = self.points[0], self.points[-1]
@@ -160,8 +167,14 @@ class Grid1D:
         above = np.interp(x, [last, self.edges[-1]], [float(spline(last)), 1.0])
         return np.where(x < first, below, np.where(x > last, above, inner))
 
-    def ppf(self, q: object) -> np.ndarray:
-        """Inverse of :meth:`cdf` for probabilities ``q`` in [0, 1] (Newton's method in a cell)."""
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        """Inverse of :meth:`cdf` for probabilities ``q`` in [0, 1] (Newton's method in a cell).
+
+        Parameters
+        ----------
+        q : array_like
+            Probability levels in [0, 1].
+        """
         q = np.asarray(q, dtype=float)
         if np.any((q < 0) | (q > 1) | np.isnan(q)):
             raise ValueError(f"q must lie in [0, 1]; got {q!r}")
@@ -181,8 +194,16 @@ class Grid1D:
         # to 0 or 1 well inside it.
         return np.where(q == 0, self.edges[0], np.where(q == 1, self.edges[-1], x))
 
-    def sample(self, draws: int, *, rng: int | np.random.Generator | None = None) -> np.ndarray:
-        """Independent draws: a cell with probability :math:`P_i`, then uniform jitter inside it."""
+    def sample(self, draws: int, *, rng: RngLike = None) -> np.ndarray:
+        """Independent draws: a cell with probability :math:`P_i`, then uniform jitter inside it.
+
+        Parameters
+        ----------
+        draws : int
+            Number of draws.
+        rng : int, numpy.random.Generator or None
+            Seed or generator.
+        """
         draws = check_draws(draws)
         u = np.random.default_rng(rng).random(draws)
         # Inverse of the piecewise-linear CDF of the piecewise-constant density.
@@ -194,6 +215,11 @@ class Grid1D:
         ``f`` receives all the cell centres at once (shape ``(n,)``) and returns an
         array whose first axis has length ``n``; trailing axes are kept, so one call
         can average a whole vector of quantities.
+
+        Parameters
+        ----------
+        f : callable
+            Function of the cell centres (shape ``(n,)``) returning an array with first axis ``n``.
         """
         values = np.asarray(f(self.points), dtype=float)
         if values.shape[:1] != self.points.shape:
@@ -204,12 +230,19 @@ class Grid1D:
         return np.tensordot(self.mass, values, axes=(0, 0))
 
     def edge_mass(self, cells: int = 1) -> float:
-        """Probability in the ``cells`` outermost cells at each end, added together."""
+        """Probability in the ``cells`` outermost cells at each end, added together.
+
+        Parameters
+        ----------
+        cells : int, default 1
+            How many cells at each end to count.
+        """
         return float(self.mass[:cells].sum() + self.mass[-cells:].sum())
 
 
+# A dataclass: numpydoc cannot see that its fields are the parameters documented below.
 @dataclass(frozen=True)
-class Grid2D:
+class Grid2D:  # numpydoc ignore=PR02
     r"""A two-dimensional density tabulated at the centres of a regular grid of cells.
 
     Parameters
@@ -274,7 +307,13 @@ class Grid2D:
         return self.mass / (hx * hy)
 
     def marginal(self, axis: str) -> Grid1D:
-        """Return the marginal density along ``"x"`` or ``"y"`` as a :class:`Grid1D`."""
+        """Return the marginal density along ``"x"`` or ``"y"`` as a :class:`Grid1D`.
+
+        Parameters
+        ----------
+        axis : {"x", "y"}
+            The axis whose marginal density is returned.
+        """
         hx, hy = self.widths
         # Summing over the other axis is a midpoint rule, which needs its cell width.
         if axis == "x":
@@ -284,14 +323,26 @@ class Grid2D:
         raise ValueError(f"axis must be 'x' or 'y'; got {axis!r}")
 
     def expect(self, f: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
-        """Midpoint-rule expectation; ``f(X, Y)`` gets broadcastable ``(nx, 1)`` and ``(1, ny)``."""
+        """Midpoint-rule expectation; ``f(X, Y)`` gets broadcastable ``(nx, 1)`` and ``(1, ny)``.
+
+        Parameters
+        ----------
+        f : callable
+            ``f(x, y)`` on arrays of the grid's shape, returning values of that shape.
+        """
         values = np.asarray(f(self.x[:, None], self.y[None, :]), dtype=float)
         return np.sum(self.mass * values)
 
-    def sample(
-        self, draws: int, *, rng: int | np.random.Generator | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Independent draws ``(x, y)``: a cell by inverse CDF, then uniform jitter."""
+    def sample(self, draws: int, *, rng: RngLike = None) -> tuple[np.ndarray, np.ndarray]:
+        """Independent draws ``(x, y)``: a cell by inverse CDF, then uniform jitter.
+
+        Parameters
+        ----------
+        draws : int
+            Number of draws.
+        rng : int, numpy.random.Generator or None
+            Seed or generator.
+        """
         draws = check_draws(draws)
         rng = np.random.default_rng(rng)
         flat = np.searchsorted(self._cumulative, rng.random(draws) * self._cumulative[-1])
@@ -302,7 +353,13 @@ class Grid2D:
         return self.x[i] + hx * jitter[0], self.y[j] + hy * jitter[1]
 
     def edge_mass(self, cells: int = 1) -> float:
-        """Probability in the ring of ``cells`` outermost rows and columns."""
+        """Probability in the ring of ``cells`` outermost rows and columns.
+
+        Parameters
+        ----------
+        cells : int, default 1
+            How many rings of cells at the edge to count.
+        """
         inner = (
             self.mass[cells:-cells, cells:-cells].sum() if min(self.mass.shape) > 2 * cells else 0
         )
@@ -387,7 +444,8 @@ def adaptive_grid(
     box = np.clip(box, hard[:, :1], hard[:, 1:])
     step = box[:, 1] - box[:, 0]  # linear widening keeps the search in a numerically sane range
 
-    def tabulate(cells: int) -> tuple[list[np.ndarray], np.ndarray, float]:
+    def _tabulate(cells: int) -> tuple[list[np.ndarray], np.ndarray, float]:
+        """Tabulate the density on a grid of ``cells`` cells per axis over the current box."""
         # Cell centres: the box's sides are cell edges, so a hard limit (a prior's
         # support) is where the tabulated density stops, not half a cell beyond it.
         axes = [lo + (hi - lo) * (np.arange(cells) + 0.5) / cells for lo, hi in box]
@@ -403,7 +461,7 @@ def adaptive_grid(
         return axes, values - top, float(top)
 
     for _ in range(max_widenings + 1):
-        axes, values, top = tabulate(coarse)
+        axes, values, top = _tabulate(coarse)
         alive = values > -threshold
         open_sides = np.zeros((dims, 2), dtype=bool)
         for d in range(dims):
@@ -437,7 +495,7 @@ def adaptive_grid(
             spans.append((profile[-1] - profile[0] + 1) / coarse)
         if min(spans) >= 1 / 3:
             break
-        axes, values, top = tabulate(coarse)
-    axes, values, top = tabulate(size)
+        axes, values, top = _tabulate(coarse)
+    axes, values, top = _tabulate(size)
     values = values + top  # keep the caller's normalization, so log_normalizer is meaningful
     return Grid1D(axes[0], values) if dims == 1 else Grid2D(axes[0], axes[1], values)

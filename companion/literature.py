@@ -21,21 +21,25 @@ with :math:`I` the regularized incomplete beta function.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
-from companion._validate import as_finite, check_draws
+from companion._validate import as_finite, as_probability, check_draws
 
 __all__ = [
     "QUANTILE_LEVELS",
     "bda3_eight_schools",
     "bda3_prob_below_28_at_tau_10",
     "bda3_table_5_3",
+    "bda3_table_5_5",
     "compare_quantile_table",
     "order_statistic_ranks",
     "order_statistic_tail",
+    "pymc_divergences_log_tau",
     "simulated_quantile_range",
 ]
 
@@ -140,6 +144,56 @@ def bda3_eight_schools() -> dict[str, float]:
     }
 
 
+def bda3_table_5_5() -> pd.DataFrame:
+    r"""BDA3 Table 5.5: posterior quantiles for the beta-blocker meta-analysis, as printed.
+
+    Section 5.6 of :cite:t:`bda3` fits the normal hierarchical model to the log odds
+    ratios of the 22 beta-blocker trials of Yusuf et al. (1985) (Table 5.4) with a flat
+    prior on :math:`\mu` and a uniform prior on :math:`\tau`, by simulation, and prints
+    the 2.5%, 25%, 50%, 75% and 97.5% posterior quantiles of the mean effect
+    :math:`\mu`, the between-trial standard deviation :math:`\tau` and the effect
+    :math:`\tilde\theta` of a new trial, on the log odds ratio scale, to two decimals.
+
+    The values are transcribed from the printed third edition (Table 5.5); no public
+    electronic copy of the table was available to check the transcription against, so
+    a reader should compare them with the book.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``mu``, ``tau``, ``theta_new``; columns the quantile levels
+        0.025, 0.25, 0.5, 0.75, 0.975.
+    """
+    levels = [0.025, 0.25, 0.5, 0.75, 0.975]
+    return pd.DataFrame(
+        [
+            [-0.37, -0.29, -0.25, -0.20, -0.11],
+            [0.02, 0.08, 0.13, 0.18, 0.31],
+            [-0.58, -0.34, -0.25, -0.17, 0.11],
+        ],
+        index=pd.Index(["mu", "tau", "theta_new"], name="quantity"),
+        columns=pd.Index(levels, name="level"),
+    )
+
+
+def pymc_divergences_log_tau() -> float:
+    r"""Return the E[log tau | y] that a PyMC tutorial draws as "the true value".
+
+    Source: the PyMC port of Betancourt's case study on divergences
+    :cite:p:`arroyuelo2018divergences`, which draws it as a horizontal reference line in
+    its trace plots of :math:`\log\tau`, for the eight schools under
+    :math:`\mu \sim N(0, 5^2)` and :math:`\tau \sim \text{half-Cauchy}(0, 5)`
+    (:data:`companion.priors.BETANCOURT`). The exact posterior expectation under these
+    priors is 0.8021 (:func:`companion.diagnostics.exact_expectations`).
+
+    Returns
+    -------
+    float
+        0.7657852, as printed.
+    """
+    return 0.7657852
+
+
 def order_statistic_ranks(q: float, draws: int) -> list[int]:
     r"""Ranks :math:`k` of the order statistics an empirical :math:`q`-quantile may use.
 
@@ -148,6 +202,13 @@ def order_statistic_ranks(q: float, draws: int) -> list[int]:
     :math:`X_{(\lceil nq \rceil)}`, :math:`X_{(\lceil nq \rceil + 1)}` or a point between
     two of them, depending on the convention. The ranks returned are these, within
     :math:`[1, n]`.
+
+    Parameters
+    ----------
+    q : float
+        The quantile level, in (0, 1).
+    draws : int
+        Number of simulation draws.
 
     Examples
     --------
@@ -218,7 +279,7 @@ def order_statistic_tail(cdf_low: float, cdf_high: float, q: float, draws: int) 
 
 
 def compare_quantile_table(
-    posterior: object, printed: pd.DataFrame, *, draws: int, resolution: float = 1.0
+    posterior: Any, printed: pd.DataFrame, *, draws: int, resolution: float = 1.0
 ) -> pd.DataFrame:
     r"""Set a printed table of simulated posterior quantiles beside the exact quantiles.
 
@@ -276,7 +337,7 @@ def compare_quantile_table(
 
 
 def simulated_quantile_range(
-    posterior: object, q: float, *, draws: int, probability: float = 0.99
+    posterior: Any, q: float, *, draws: int, probability: float = 0.99
 ) -> pd.DataFrame:
     r"""Where the empirical :math:`q`-quantile of ``draws`` exact draws falls, per group.
 
@@ -286,6 +347,17 @@ def simulated_quantile_range(
     :func:`order_statistic_ranks` to the upper end for the largest, so it holds the
     empirical quantile with probability at least ``probability`` whatever the
     convention.
+
+    Parameters
+    ----------
+    posterior : companion.normal_normal.TauPosterior
+        The exact posterior (anything with ``theta_quantiles``).
+    q : float
+        The quantile level, in (0, 1).
+    draws : int
+        Number of simulation draws.
+    probability : float, default 0.99
+        Probability that the range holds the empirical quantile.
 
     Returns
     -------
@@ -303,8 +375,5 @@ def simulated_quantile_range(
     return pd.DataFrame({"low": ends[0], "high": ends[1]})
 
 
-def _level(q: object, name: str = "q") -> float:
-    value = float(as_finite(q, name, ndim=0))
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must lie strictly between 0 and 1; got {q!r}")
-    return value
+def _level(q: ArrayLike, name: str = "q") -> float:
+    return as_probability(q, name)

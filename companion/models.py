@@ -25,18 +25,25 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
-from scipy import stats
+from numpy.typing import ArrayLike
 
 from companion._validate import (
     RngLike,
     as_binomial_data,
-    as_finite,
     as_normal_data,
+    as_probability,
     as_seed,
     check_choice,
     check_draws,
     check_frozen,
     frozen_parameters,
+)
+from companion.priors import (
+    BDA3_HYPERPRIOR,
+    FLAT,
+    PowerHyperprior,
+    check_mu_prior,
+    check_tau_prior,
 )
 
 __all__ = [
@@ -53,21 +60,23 @@ __all__ = [
 PARAMETRIZATIONS = ("centered", "non_centered")
 SAMPLERS = ("pymc", "nutpie")
 
-DEFAULT_MU_PRIOR = stats.norm(0, 5)
-DEFAULT_TAU_PRIOR = stats.halfcauchy(scale=5)
 
+def pymc_prior(name: str, prior: Any, *, lower: float | None = None) -> pt.TensorVariable:
+    r"""Create, inside the current PyMC model, the variable ``name`` with a scipy prior.
 
-def pymc_prior(name: str, prior: object, *, lower: float | None = None) -> pt.TensorVariable:
-    """Create, inside the current PyMC model, the variable ``name`` with a scipy prior.
-
-    Supported families: ``norm``, ``halfnorm``, ``halfcauchy``, ``uniform``,
-    ``expon`` and ``gamma`` (with ``loc=0`` for the last four).
+    Supported: :data:`companion.priors.FLAT` (``pm.Flat``, or ``pm.HalfFlat`` when
+    ``lower=0``), and the scipy families ``norm``, ``halfnorm``, ``halfcauchy``,
+    ``uniform``, ``expon``, ``gamma`` and ``lognorm`` (with ``loc=0`` for all but
+    ``norm``); a prior on :math:`\tau` made by
+    :func:`companion.priors.tau_prior_from_variance` from an ``invgamma`` prior on the
+    variance becomes an ``InverseGamma`` variable ``<name>_squared`` and a
+    deterministic ``name``, its square root.
 
     Parameters
     ----------
     name : str
         Variable name in the model.
-    prior : scipy.stats frozen distribution
+    prior : companion.priors.FLAT or scipy.stats frozen distribution
         The prior.
     lower : float, optional
         If given, the prior's support must not extend below it (0 for a scale).
@@ -77,8 +86,22 @@ def pymc_prior(name: str, prior: object, *, lower: float | None = None) -> pt.Te
     pytensor.tensor.TensorVariable
         The new random variable.
     """
+    if prior is FLAT:
+        return pm.HalfFlat(name) if lower == 0 else pm.Flat(name)
     check_frozen(prior, name, lower=lower)
     family = prior.dist.name
+    variance = getattr(prior.dist, "_variance", None)
+    if variance is not None:
+        if variance.dist.name != "invgamma":
+            raise ValueError(
+                f"{name}: a prior on the variance has a PyMC translation only for invgamma; "
+                f"got {variance.dist.name}"
+            )
+        shapes, loc, scale = frozen_parameters(variance)
+        if loc != 0:
+            raise ValueError(f"{name}: only loc=0 is supported for invgamma; got loc={loc}")
+        squared = pm.InverseGamma(f"{name}_squared", alpha=shapes["a"], beta=scale)
+        return pm.Deterministic(name, pt.sqrt(squared))
     shapes, loc, scale = frozen_parameters(prior)
     if family == "norm":
         return pm.Normal(name, mu=loc, sigma=scale)
@@ -94,19 +117,21 @@ def pymc_prior(name: str, prior: object, *, lower: float | None = None) -> pt.Te
         return pm.Exponential(name, scale=scale)
     if family == "gamma":
         return pm.Gamma(name, alpha=shapes["a"], beta=1.0 / scale)
+    if family == "lognorm":
+        return pm.LogNormal(name, mu=float(np.log(scale)), sigma=shapes["s"])
     raise ValueError(
         f"{name}: a scipy.stats {family} prior has no PyMC translation here; use one of "
-        "norm, halfnorm, halfcauchy, uniform, expon, gamma"
+        "FLAT, norm, halfnorm, halfcauchy, uniform, expon, gamma, lognorm"
     )
 
 
 def eight_schools(
-    y: object,
-    sigma: object,
+    y: ArrayLike,
+    sigma: ArrayLike,
     *,
     parametrization: str = "centered",
-    mu_prior: object = None,
-    tau_prior: object = None,
+    mu_prior: Any = FLAT,
+    tau_prior: Any = FLAT,
     groups: Sequence[str] | None = None,
 ) -> pm.Model:
     r"""Build the normal hierarchical model with known standard errors in PyMC.
@@ -129,8 +154,11 @@ def eight_schools(
         Estimates and their known standard errors.
     parametrization : {"centered", "non_centered"}
         How :math:`\theta` is sampled.
-    mu_prior, tau_prior : scipy.stats frozen distributions, optional
-        Default :math:`\mu \sim \mathrm{N}(0, 5)` and :math:`\tau \sim
+    mu_prior, tau_prior : companion.priors.FLAT or scipy.stats frozen distributions
+        The priors; by default BDA3's flat ones, as in
+        :func:`companion.normal_normal.tau_posterior`, so that the two describe the
+        same posterior. ``**companion.priors.BETANCOURT`` gives
+        :math:`\mu \sim \mathrm{N}(0, 5^2)` and :math:`\tau \sim
         \mathrm{HalfCauchy}(5)`, the priors of :cite:t:`betancourt2017divergences`.
     groups : sequence of str, optional
         Names of the groups (coordinates of the ``school`` dimension).
@@ -145,8 +173,8 @@ def eight_schools(
     if len(names) != y.size:
         raise ValueError(f"groups must have one name per group ({y.size}); got {len(names)}")
     with pm.Model(coords={"school": names}) as model:
-        mu = pymc_prior("mu", DEFAULT_MU_PRIOR if mu_prior is None else mu_prior)
-        tau = pymc_prior("tau", DEFAULT_TAU_PRIOR if tau_prior is None else tau_prior, lower=0.0)
+        mu = pymc_prior("mu", check_mu_prior(mu_prior, normal_only=False))
+        tau = pymc_prior("tau", check_tau_prior(tau_prior), lower=0.0)
         if parametrization == "centered":
             theta = pm.Normal("theta", mu=mu, sigma=tau, dims="school")
         else:
@@ -156,7 +184,9 @@ def eight_schools(
     return model
 
 
-def beta_binomial(successes: object, trials: object, *, exponent: float = -2.5) -> pm.Model:
+def beta_binomial(
+    successes: ArrayLike, trials: ArrayLike, *, hyperprior: PowerHyperprior = BDA3_HYPERPRIOR
+) -> pm.Model:
     r"""Build the hierarchical beta-binomial model of the rat-tumour chapter in PyMC.
 
     .. math::
@@ -165,7 +195,8 @@ def beta_binomial(successes: object, trials: object, *, exponent: float = -2.5) 
         \theta_j \sim \mathrm{Beta}(\alpha, \beta), \quad
         y_j \sim \mathrm{Bin}(n_j, \theta_j),
 
-    with :math:`k = -5/2` by default, as in :func:`companion.beta_binomial.hyper_posterior`.
+    with BDA3's :math:`k = -5/2` by default, the hyperprior of
+    :func:`companion.beta_binomial.hyper_posterior`.
     :math:`\alpha` and :math:`\beta` get flat priors on :math:`(0, \infty)` and the
     hyperprior enters as a potential; PyMC samples them on the log scale. Two
     deterministic summaries are recorded with every draw: ``mean_rate``
@@ -176,19 +207,22 @@ def beta_binomial(successes: object, trials: object, *, exponent: float = -2.5) 
     ----------
     successes, trials : array_like of int, shape (J,)
         The data.
-    exponent : float, default -2.5
-        The power :math:`k` of :math:`\alpha + \beta` in the hyperprior.
+    hyperprior : companion.priors.PowerHyperprior, default BDA3's
+        The hyperprior :math:`(\alpha + \beta)^k`.
 
     Returns
     -------
     pymc.Model
     """
     y, n = as_binomial_data(successes, trials)
-    exponent = float(as_finite(exponent, "exponent", ndim=0))
+    if not isinstance(hyperprior, PowerHyperprior):
+        raise ValueError(
+            f"hyperprior must be a companion.priors.PowerHyperprior; got {hyperprior!r}"
+        )
     with pm.Model(coords={"experiment": np.arange(y.size)}) as model:
         alpha = pm.HalfFlat("alpha")
         beta = pm.HalfFlat("beta")
-        pm.Potential("hyperprior", exponent * pt.log(alpha + beta))
+        pm.Potential("hyperprior", hyperprior.exponent * pt.log(alpha + beta))
         theta = pm.Beta("theta", alpha=alpha, beta=beta, dims="experiment")
         pm.Binomial("y", n=n, p=theta, observed=y, dims="experiment")
         # Summaries with finite posterior means (E[alpha] and E[beta] are infinite):
@@ -221,9 +255,7 @@ def _check_settings(
         check_draws(tune, "tune"),
         check_draws(chains, "chains"),
     )
-    target_accept = float(as_finite(target_accept, "target_accept", ndim=0))
-    if not 0 < target_accept < 1:
-        raise ValueError(f"target_accept must lie in (0, 1); got {target_accept}")
+    target_accept = as_probability(target_accept, "target_accept")
     return draws, tune, chains, target_accept
 
 

@@ -26,21 +26,26 @@ quantity of the model.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import optimize, special, stats
+from numpy.typing import ArrayLike
 
+from companion import rankings
 from companion._validate import (
+    RngLike,
     as_finite,
     as_normal_data,
     as_positive,
+    as_probability,
     check_draws,
-    check_frozen,
-    normal_prior,
+    check_groups,
 )
 from companion.grid import Grid1D, adaptive_grid
+from companion.mixtures import Mixture
+from companion.priors import FLAT, check_mu_prior, check_tau_prior
 
 __all__ = [
     "TauPosterior",
@@ -57,80 +62,40 @@ __all__ = [
 ]
 
 _CHUNK = 1 << 22  # grid points x groups evaluated at once (about 32 MB per array)
-# Quadrature for the exact rankings and the largest effect (see TauPosterior.prob_largest):
-_TAIL = 1e-12  # posterior mass of tau left out at each end
-_TAU_NODES = 128  # Gauss-Legendre nodes in log tau
-_Z_NODES = 32  # Gauss-Hermite nodes for the common (mu) part
-_T_NODES = 64  # Gauss-Hermite nodes for a group's own part
-_WINDOW = 12.0  # half-width of the z window, in units of d_j / c_j
-_WINDOW_PANELS = 4  # equal panels across the window (composite Gauss-Legendre)
-_WINDOW_NODES = 24  # Gauss-Legendre nodes per panel
-_Z_MAX = 9.0  # |z| beyond this carries less than 1e-18 of the mass
+_KEEP = 1e-16  # grid cells with less than this fraction of the largest cell are left out
 
 
-def _probabilities(q: object) -> np.ndarray:
-    qs = np.atleast_1d(as_finite(q, "q", ndim=np.ndim(q)))
-    if np.any((qs <= 0) | (qs >= 1)):
-        raise ValueError(f"q must lie strictly between 0 and 1; got {q!r}")
-    return qs
+def _mu_moments_prior(mu_prior: Any) -> tuple[float, float] | None:
+    """Return the (mean, variance) of a normal prior on mu, or None for the flat prior."""
+    prior = check_mu_prior(mu_prior)
+    return None if prior is FLAT else (float(prior.mean()), float(prior.var()))
 
 
-def _check_scale(sigma: object) -> float:
-    scale = float(as_finite(sigma, "sigma", ndim=0))
-    if scale < 0:
-        raise ValueError(f"sigma must be >= 0; got {scale}")
-    return scale
-
-
-def _mixture(
-    x: np.ndarray, weights: np.ndarray, mean: np.ndarray, sd: np.ndarray, *, density: bool
-) -> np.ndarray:
-    """CDF or density at x of the normal mixture sum_i w_i N(mean_i, sd_i^2), in chunks of x.
-
-    ``mean`` and ``sd`` have shape (n,) or (n, J); the result (len(x),) or (len(x), J).
-    """
-    out = np.empty(x.shape + mean.shape[1:])
-    step = max(1, _CHUNK // mean.size)
-    for start in range(0, x.size, step):
-        xs = x[start : start + step].reshape((-1, 1) + (1,) * (mean.ndim - 1))
-        z = (xs - mean) / sd
-        values = np.exp(-0.5 * z**2) / (np.sqrt(2 * np.pi) * sd) if density else special.ndtr(z)
-        out[start : start + step] = np.tensordot(values, weights, axes=(1, 0))
-    return out
-
-
-def _composite_legendre(panels: int, nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Composite Gauss-Legendre rule on [0, 1]: points and weights (summing to 1)."""
-    g, w = np.polynomial.legendre.leggauss(nodes)
-    left = np.arange(panels)[:, None] / panels
-    return (left + (g + 1) / (2 * panels)).ravel(), np.tile(w / (2 * panels), panels)
-
-
-def _mu_prior(mu_prior: object) -> tuple[float, float] | None:
-    """``None`` (flat) or the (mean, variance) of a normal prior on mu."""
-    moments = normal_prior(mu_prior)
-    return None if moments is None else (moments[0], moments[1] ** 2)
-
-
-def _tau_prior(tau_prior: object, groups: int, mu_prior: tuple[float, float] | None) -> object:
-    if tau_prior is None:
+def _tau_prior(tau_prior: Any, groups: int, mu_prior: Any) -> Any:
+    prior = check_tau_prior(tau_prior)
+    if prior is FLAT:
         # p(tau | y) ~ tau^(1 - J) (flat mu) or tau^(-J) (normal mu) as tau -> infinity.
-        needed = 3 if mu_prior is None else 2
+        needed = 3 if mu_prior is FLAT else 2
         if groups < needed:
+            flat_mu = " with a flat prior on mu" if mu_prior is FLAT else ""
             raise ValueError(
                 f"the posterior is improper: a uniform prior on tau needs at least {needed} "
-                f"groups {'with a flat prior on mu' if mu_prior is None else ''}; got {groups}. "
-                "Pass a proper tau_prior, for example scipy.stats.halfcauchy(scale=5)."
+                f"groups{flat_mu}; got {groups}. Pass a proper tau_prior, for example "
+                "scipy.stats.halfcauchy(scale=5)."
             )
-        return None
-    return check_frozen(tau_prior, "tau_prior", lower=0.0)
+    return prior
 
 
-def separate_estimates(y: object, sigma: object) -> tuple[np.ndarray, np.ndarray]:
+def separate_estimates(y: ArrayLike, sigma: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     r"""No pooling: each :math:`\theta_j` estimated from its own group alone.
 
     With a flat prior on each :math:`\theta_j`, :math:`\theta_j \mid y_j \sim
     \mathrm{N}(y_j, \sigma_j^2)`.
+
+    Parameters
+    ----------
+    y, sigma : array_like, shape (J,)
+        Estimates and their known standard errors.
 
     Returns
     -------
@@ -146,7 +111,7 @@ def separate_estimates(y: object, sigma: object) -> tuple[np.ndarray, np.ndarray
     return as_normal_data(y, sigma)
 
 
-def pooled_estimate(y: object, sigma: object) -> tuple[float, float]:
+def pooled_estimate(y: ArrayLike, sigma: ArrayLike) -> tuple[float, float]:
     r"""Complete pooling: one common effect for every group.
 
     With :math:`\theta_j = \mu` for all :math:`j` and a flat prior on :math:`\mu`,
@@ -156,6 +121,11 @@ def pooled_estimate(y: object, sigma: object) -> tuple[float, float]:
         \mu \mid y \sim \mathrm{N}\!\left(
         \frac{\sum_j y_j / \sigma_j^2}{\sum_j 1/\sigma_j^2},\;
         \frac{1}{\sum_j 1/\sigma_j^2}\right).
+
+    Parameters
+    ----------
+    y, sigma : array_like, shape (J,)
+        Estimates and their known standard errors.
 
     Returns
     -------
@@ -176,7 +146,7 @@ def pooled_estimate(y: object, sigma: object) -> tuple[float, float]:
 
 
 def theta_given_mu_tau(
-    y: object, sigma: object, mu: object, tau: object
+    y: ArrayLike, sigma: ArrayLike, mu: ArrayLike, tau: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Conditional posterior :math:`\theta_j \mid \mu, \tau, y \sim \mathrm{N}(\hat\theta_j, V_j)`.
 
@@ -231,7 +201,7 @@ def _mu_moments(
 
 
 def mu_given_tau(
-    y: object, sigma: object, tau: object, *, mu_prior: object = None
+    y: ArrayLike, sigma: ArrayLike, tau: ArrayLike, *, mu_prior: Any = FLAT
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Conditional posterior :math:`\mu \mid \tau, y \sim \mathrm{N}(\hat\mu, V_\mu)`.
 
@@ -253,8 +223,8 @@ def mu_given_tau(
         Estimates and their known standard errors.
     tau : array_like
         Values of :math:`\tau > 0`, any shape.
-    mu_prior : scipy.stats.norm frozen distribution, optional
-        ``None`` is the flat prior.
+    mu_prior : companion.priors.FLAT or scipy.stats.norm frozen distribution
+        The prior on :math:`\mu`; default flat.
 
     Returns
     -------
@@ -263,16 +233,16 @@ def mu_given_tau(
     """
     y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau", ndim=np.ndim(tau))
-    mean, var, _ = _mu_moments(y, sigma, tau, _mu_prior(mu_prior))
+    mean, var, _ = _mu_moments(y, sigma, tau, _mu_moments_prior(mu_prior))
     return mean, np.sqrt(var)
 
 
 def _log_tau_unnormalized(
-    tau: np.ndarray,
     y: np.ndarray,
     sigma: np.ndarray,
-    tau_prior: object,
-    mu_prior: tuple[float, float] | None,
+    tau: np.ndarray,
+    tau_prior: Any,
+    moments: tuple[float, float] | None,
 ) -> np.ndarray:
     """Evaluate in chunks of the tau grid, so that J = 10^4 groups fit in memory."""
     out = np.empty(tau.shape)
@@ -280,24 +250,24 @@ def _log_tau_unnormalized(
     step = max(1, _CHUNK // y.size)
     for start in range(0, flat_tau.size, step):
         t = flat_tau[start : start + step]
-        mean, var, weight = _mu_moments(y, sigma, t, mu_prior)
+        mean, var, weight = _mu_moments(y, sigma, t, moments)
         resid = y - mean[:, None]
         value = 0.5 * np.log(var) + 0.5 * np.log(weight).sum(axis=1)
         value -= 0.5 * np.einsum("ij,ij->i", weight, resid**2)
-        if mu_prior is not None:
-            value -= 0.5 * (mean - mu_prior[0]) ** 2 / mu_prior[1]
+        if moments is not None:
+            value -= 0.5 * (mean - moments[0]) ** 2 / moments[1]
         flat_out[start : start + step] = value
-    if tau_prior is not None:
+    if tau_prior is not FLAT:
         with np.errstate(divide="ignore"):
             out = out + tau_prior.logpdf(tau)
     return out
 
 
 def _theta_moments(
-    tau: np.ndarray, y: np.ndarray, sigma: np.ndarray, mu_prior: tuple[float, float] | None
+    y: np.ndarray, sigma: np.ndarray, tau: np.ndarray, moments: tuple[float, float] | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sd of theta | tau, y (mu integrated out), shape tau.shape + (J,)."""
-    mean_mu, var_mu, _ = _mu_moments(y, sigma, tau, mu_prior)
+    mean_mu, var_mu, _ = _mu_moments(y, sigma, tau, moments)
     t2 = tau[..., None] ** 2
     shrink = sigma**2 / (sigma**2 + t2)
     mean = shrink * mean_mu[..., None] + (1 - shrink) * y
@@ -306,7 +276,12 @@ def _theta_moments(
 
 
 def log_tau_density(
-    tau: object, y: object, sigma: object, *, tau_prior: object = None, mu_prior: object = None
+    y: ArrayLike,
+    sigma: ArrayLike,
+    tau: ArrayLike,
+    *,
+    mu_prior: Any = FLAT,
+    tau_prior: Any = FLAT,
 ) -> np.ndarray:
     r"""Unnormalized :math:`\log p(\tau \mid y)`.
 
@@ -324,14 +299,14 @@ def log_tau_density(
 
     Parameters
     ----------
-    tau : array_like
-        Values of :math:`\tau > 0`.
     y, sigma : array_like, shape (J,)
         The data.
-    tau_prior : scipy.stats frozen distribution on [0, inf), optional
-        ``None`` is BDA3's uniform prior.
-    mu_prior : scipy.stats.norm frozen distribution, optional
-        ``None`` is the flat prior.
+    tau : array_like
+        Values of :math:`\tau > 0`.
+    mu_prior : companion.priors.FLAT or scipy.stats.norm frozen distribution
+        The prior on :math:`\mu`; default flat.
+    tau_prior : companion.priors.FLAT or scipy.stats frozen distribution on [0, inf)
+        The prior on :math:`\tau`; default BDA3's uniform prior.
 
     Returns
     -------
@@ -340,9 +315,8 @@ def log_tau_density(
     """
     y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau", ndim=np.ndim(tau))
-    mu = _mu_prior(mu_prior)
-    prior = None if tau_prior is None else check_frozen(tau_prior, "tau_prior", lower=0.0)
-    return _log_tau_unnormalized(tau, y, sigma, prior, mu)
+    moments = _mu_moments_prior(mu_prior)
+    return _log_tau_unnormalized(y, sigma, tau, check_tau_prior(tau_prior), moments)
 
 
 @dataclass(frozen=True)
@@ -352,8 +326,13 @@ class TauPosterior:
     Build it with :func:`tau_posterior`. The density of :math:`u = \log\tau` is
     tabulated on a grid (:class:`companion.grid.Grid1D`) whose range adapts to the
     data; everything else follows from the closed-form conditionals, integrated over
-    :math:`\tau` by the same grid (midpoint rule, exact to far below the precision
-    that any printed number needs).
+    :math:`\tau` by the same grid (midpoint rule, exact to far below the precision that
+    any printed number needs). It answers the questions of
+    :class:`companion.beta_binomial.HyperPosterior` with the same methods and shapes:
+    ``theta_mean()``, ``theta_sd()``, ``theta_cdf(x)``, ``theta_pdf(x)`` and
+    ``theta_quantiles(q)`` (shape ``(len(x), J)``), ``sample(draws, rng=...)``,
+    ``prob_greater()`` (``(J, J)``), ``prob_largest()`` (``(J,)``) and
+    ``predictive(group)``.
 
     Attributes
     ----------
@@ -361,43 +340,77 @@ class TauPosterior:
         The density of :math:`\log\tau`.
     y, sigma : numpy.ndarray
         The data.
+    mu_prior, tau_prior : companion.priors.FLAT or scipy.stats frozen distributions
+        The priors it was built with.
     """
 
     grid: Grid1D
     y: np.ndarray
     sigma: np.ndarray
-    tau_prior: object = None
-    mu_prior: tuple[float, float] | None = None
+    mu_prior: Any = FLAT
+    tau_prior: Any = FLAT
 
     def __post_init__(self) -> None:
         for array in (self.y, self.sigma):
             array.flags.writeable = False
 
+    @property
+    def _moments(self) -> tuple[float, float] | None:
+        return _mu_moments_prior(self.mu_prior)
+
+    def _mu_moments(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """mu_hat(tau), V_mu(tau) and the weights 1 / (sigma^2 + tau^2)."""
+        return _mu_moments(self.y, self.sigma, tau, self._moments)
+
     # -- the distribution of tau ------------------------------------------------------------
 
-    def logpdf(self, tau: object) -> np.ndarray:
-        r"""Return the normalized :math:`\log p(\tau \mid y)` (``-inf`` for :math:`\tau \le 0`)."""
+    def logpdf(self, tau: ArrayLike) -> np.ndarray:
+        r"""Return the normalized :math:`\log p(\tau \mid y)` (``-inf`` for :math:`\tau \le 0`).
+
+        Parameters
+        ----------
+        tau : array_like
+            Values of :math:`\tau`.
+        """
         tau = as_finite(tau, "tau", ndim=np.ndim(tau))
         out = np.full(tau.shape, -np.inf)
         positive = tau > 0
         out[positive] = (
-            _log_tau_unnormalized(tau[positive], self.y, self.sigma, self.tau_prior, self.mu_prior)
+            _log_tau_unnormalized(self.y, self.sigma, tau[positive], self.tau_prior, self._moments)
             - self.grid.log_normalizer
         )
         return out
 
-    def pdf(self, tau: object) -> np.ndarray:
-        r"""Return the normalized density :math:`p(\tau \mid y)`."""
+    def pdf(self, tau: ArrayLike) -> np.ndarray:
+        r"""Return the normalized density :math:`p(\tau \mid y)`.
+
+        Parameters
+        ----------
+        tau : array_like
+            Values of :math:`\tau`.
+        """
         return np.exp(self.logpdf(tau))
 
-    def cdf(self, tau: object) -> np.ndarray:
-        r"""Return :math:`\Pr(\tau' \le \tau \mid y)` (see :meth:`companion.grid.Grid1D.cdf`)."""
+    def cdf(self, tau: ArrayLike) -> np.ndarray:
+        r"""Return :math:`\Pr(\tau' \le \tau \mid y)` (see :meth:`companion.grid.Grid1D.cdf`).
+
+        Parameters
+        ----------
+        tau : array_like
+            Values of :math:`\tau`.
+        """
         tau = np.asarray(tau, dtype=float)
         with np.errstate(divide="ignore"):
             return np.where(tau > 0, self.grid.cdf(np.log(np.maximum(tau, 1e-300))), 0.0)
 
-    def ppf(self, q: object) -> np.ndarray:
-        r"""Return quantiles of :math:`\tau`: the inverse of :meth:`cdf`."""
+    def ppf(self, q: ArrayLike) -> np.ndarray:
+        r"""Return quantiles of :math:`\tau`: the inverse of :meth:`cdf`.
+
+        Parameters
+        ----------
+        q : array_like
+            Probability levels in [0, 1].
+        """
         return np.exp(self.grid.ppf(q))
 
     def expect(self, f: Callable[[np.ndarray], np.ndarray]) -> float | np.ndarray:
@@ -409,6 +422,12 @@ class TauPosterior:
         :math:`|f|\,p` has not decayed at the ends of the grid, which is what happens
         when the expectation does not exist (for example :math:`E[\tau]` under a uniform
         prior with :math:`J = 3` groups).
+
+        Parameters
+        ----------
+        f : callable
+            Function of :math:`\tau` (an array of shape ``(n,)``) returning an array
+            whose first axis has length ``n``.
         """
         values = np.asarray(f(np.exp(self.grid.points)), dtype=float)
         if values.shape[:1] != self.grid.points.shape:
@@ -430,31 +449,53 @@ class TauPosterior:
         return float(result) if result.ndim == 0 else result
 
     def interval(self, probability: float = 0.95) -> tuple[float, float]:
-        r"""Return the central posterior interval of :math:`\tau`."""
-        tail = (1 - float(probability)) / 2
-        low, high = self.ppf([tail, 1 - tail])
+        r"""Return the central posterior interval of :math:`\tau`.
+
+        Parameters
+        ----------
+        probability : float, default 0.95
+            Probability of the interval, in (0, 1).
+        """
+        level = as_probability(probability, "probability")
+        low, high = self.ppf([(1 - level) / 2, (1 + level) / 2])
         return float(low), float(high)
 
-    @property
-    def edge_mass(self) -> float:
-        """Posterior probability in the outermost grid cell at each end (should be tiny)."""
-        return self.grid.edge_mass()
+    def edge_mass(self, cells: int = 1) -> float:
+        """Return the posterior probability in the ``cells`` outermost grid cells (tiny).
+
+        Parameters
+        ----------
+        cells : int, default 1
+            How many cells at each end to count.
+        """
+        return self.grid.edge_mass(cells)
 
     # -- conditionals given tau -------------------------------------------------------------
 
-    def mu_given_tau(self, tau: object) -> tuple[np.ndarray, np.ndarray]:
-        r"""Return :math:`E[\mu \mid \tau, y]` and :math:`\mathrm{sd}(\mu \mid \tau, y)`."""
+    def mu_given_tau(self, tau: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        r"""Return :math:`E[\mu \mid \tau, y]` and :math:`\mathrm{sd}(\mu \mid \tau, y)`.
+
+        Parameters
+        ----------
+        tau : array_like
+            Values of :math:`\tau > 0`.
+        """
         tau = as_positive(tau, "tau", ndim=np.ndim(tau))
-        mean, var, _ = _mu_moments(self.y, self.sigma, tau, self.mu_prior)
+        mean, var, _ = self._mu_moments(tau)
         return mean, np.sqrt(var)
 
-    def theta_given_tau(self, tau: object) -> tuple[np.ndarray, np.ndarray]:
+    def theta_given_tau(self, tau: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         r"""Return :math:`E[\theta_j \mid \tau, y]` and :math:`\mathrm{sd}(\theta_j \mid \tau, y)`.
 
         The "tau knob"; see :func:`theta_given_tau`. Returns arrays of shape ``tau.shape + (J,)``.
+
+        Parameters
+        ----------
+        tau : array_like
+            Values of :math:`\tau > 0`.
         """
         tau = as_positive(tau, "tau", ndim=np.ndim(tau))
-        return _theta_moments(tau, self.y, self.sigma, self.mu_prior)
+        return _theta_moments(self.y, self.sigma, tau, self._moments)
 
     # -- marginal summaries of theta --------------------------------------------------------
 
@@ -464,63 +505,118 @@ class TauPosterior:
 
     def theta_sd(self) -> np.ndarray:
         r"""Return the exact :math:`\mathrm{sd}(\theta_j \mid y)` (law of total variance)."""
+        mean, sd = self.theta_given_tau(np.exp(self.grid.points))
+        first = np.tensordot(self.grid.mass, mean, axes=(0, 0))
+        second = np.tensordot(self.grid.mass, mean**2 + sd**2, axes=(0, 0))
+        return np.sqrt(np.maximum(second - first**2, 0.0))
 
-        def second_moment(u: np.ndarray) -> np.ndarray:
-            mean, sd = self.theta_given_tau(np.exp(u))
-            return mean**2 + sd**2
+    def _kept(self) -> tuple[np.ndarray, np.ndarray]:
+        keep = self.grid.mass > _KEEP * self.grid.mass.max()
+        return self.grid.mass[keep], np.exp(self.grid.points[keep])
 
-        mean = self.theta_mean()
-        return np.sqrt(np.maximum(self.grid.expect(second_moment) - mean**2, 0.0))
+    def mu_marginal(self) -> Mixture:
+        r"""Return the exact marginal posterior of :math:`\mu`: normals mixed over :math:`\tau`.
 
-    def _theta_mixture(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        keep = self.grid.mass > 1e-16 * self.grid.mass.max()
-        mean, sd = self.theta_given_tau(np.exp(self.grid.points[keep]))
-        return self.grid.mass[keep] / self.grid.mass[keep].sum(), mean, sd
+        .. math::
 
-    def theta_cdf(self, x: object) -> np.ndarray:
-        r"""Exact :math:`\Pr(\theta_j \le x \mid y)`: a mixture of normals over :math:`\tau`.
+            p(\mu \mid y) = \int \mathrm{N}\big(\mu \mid \hat\mu(\tau), V_\mu(\tau)\big)\,
+            p(\tau \mid y)\, d\tau ,
 
-        ``x`` of shape ``(m,)`` gives an array of shape ``(m, J)``.
+        with :math:`\hat\mu, V_\mu` of :func:`mu_given_tau`.
+
+        Returns
+        -------
+        companion.mixtures.Mixture
+            A scalar mixture with ``cdf``, ``pdf``, ``ppf``, ``mean``, ``std`` and ``rvs``.
+
+        Examples
+        --------
+        >>> from companion.datasets import eight_schools
+        >>> from companion.normal_normal import tau_posterior
+        >>> d = eight_schools()
+        >>> round(float(tau_posterior(d["y"], d["sigma"]).mu_marginal().mean()), 2)
+        7.93
         """
-        x = np.atleast_1d(as_finite(x, "x", ndim=np.ndim(x)))
-        weights, mean, sd = self._theta_mixture()
-        return np.einsum("i,mij->mj", weights, stats.norm.cdf((x[:, None, None] - mean) / sd))
+        weights, tau = self._kept()
+        mean, var, _ = self._mu_moments(tau)
+        return Mixture("norm", weights, ordered=True, loc=mean, scale=np.sqrt(var))
 
-    def theta_quantiles(self, q: object) -> np.ndarray:
-        r"""Exact posterior quantiles of every :math:`\theta_j`, shape ``(len(q), J)``.
+    def theta_marginal(self, groups: Sequence[int] | None = None) -> Mixture:
+        r"""Return the exact marginal posterior of the effects: normals mixed over :math:`\tau`.
 
-        Root finding (Brent) on :meth:`theta_cdf`, to an absolute tolerance of
-        :math:`10^{-9}` times the data's scale.
+        .. math::
+
+            p(\theta_j \mid y) = \int \mathrm{N}\big(\theta_j \mid E[\theta_j \mid \tau, y],
+            \mathrm{sd}(\theta_j \mid \tau, y)^2\big)\, p(\tau \mid y)\, d\tau .
+
+        Parameters
+        ----------
+        groups : sequence of int, optional
+            Which :math:`\theta_j`; default all.
+
+        Returns
+        -------
+        companion.mixtures.Mixture
+            With ``cdf``, ``pdf``, ``ppf``, ``mean``, ``std`` and ``rvs``.
         """
-        qs = np.atleast_1d(as_finite(q, "q", ndim=np.ndim(q)))
-        if np.any((qs <= 0) | (qs >= 1)):
-            raise ValueError(f"q must lie strictly between 0 and 1; got {q!r}")
-        weights, mean, sd = self._theta_mixture()
-        low = (mean - 40 * sd).min(axis=0)
-        high = (mean + 40 * sd).max(axis=0)
-        tol = 1e-9 * float(np.max(np.abs(self.y)) + np.max(self.sigma))
-        out = np.empty((qs.size, self.y.size))
-        for j in range(self.y.size):
+        columns = check_groups(groups, self.y.size)
+        weights, tau = self._kept()
+        mean, sd = self.theta_given_tau(tau)
+        return Mixture("norm", weights, ordered=True, loc=mean[:, columns], scale=sd[:, columns])
 
-            def cdf(x: float, j: int = j) -> float:
-                return float(weights @ stats.norm.cdf((x - mean[:, j]) / sd[:, j]))
+    def theta_cdf(self, x: ArrayLike, groups: Sequence[int] | None = None) -> np.ndarray:
+        r"""Exact :math:`\Pr(\theta_j \le x \mid y)`, shape ``(len(x), J)``.
 
-            for i, p in enumerate(qs):
-                out[i, j] = optimize.brentq(lambda x, p=p: cdf(x) - p, low[j], high[j], xtol=tol)
-        return out
+        Parameters
+        ----------
+        x : array_like
+            Values of the effects.
+        groups : sequence of int, optional
+            Which groups; default all.
+        """
+        return self.theta_marginal(groups).cdf(x)
+
+    def theta_pdf(self, x: ArrayLike, groups: Sequence[int] | None = None) -> np.ndarray:
+        r"""Exact posterior density of each :math:`\theta_j`, shape ``(len(x), J)``.
+
+        Parameters
+        ----------
+        x : array_like
+            Values of the effects.
+        groups : sequence of int, optional
+            Which groups; default all.
+        """
+        return self.theta_marginal(groups).pdf(x)
+
+    def theta_quantiles(self, q: ArrayLike, groups: Sequence[int] | None = None) -> np.ndarray:
+        r"""Exact posterior quantiles of each :math:`\theta_j`, shape ``(len(q), J)``.
+
+        Chandrupatla's root finder on :meth:`theta_cdf`, for every level and group at once.
+
+        Parameters
+        ----------
+        q : array_like
+            Probability levels in (0, 1).
+        groups : sequence of int, optional
+            Which groups; default all.
+        """
+        return self.theta_marginal(groups).ppf(q)
 
     # -- draws ------------------------------------------------------------------------------
 
-    def sample(
-        self, draws: int, *, rng: int | np.random.Generator | None = None
-    ) -> dict[str, np.ndarray]:
+    def sample(self, draws: int, *, rng: RngLike = None) -> dict[str, np.ndarray]:
         r"""Draw independently from the joint posterior, :math:`\tau \to \mu \to \theta`.
-
-        Vectorized over draws and groups.
 
         :math:`\tau` by inverse CDF on the grid (with jitter inside a cell), then
         :math:`\mu \mid \tau, y` and :math:`\theta \mid \mu, \tau, y` from their normal
-        closed forms.
+        closed forms, vectorized over draws and groups.
+
+        Parameters
+        ----------
+        draws : int
+            Number of joint draws.
+        rng : int, numpy.random.Generator or None
+            Seed or generator.
 
         Returns
         -------
@@ -530,7 +626,7 @@ class TauPosterior:
         draws = check_draws(draws)
         rng = np.random.default_rng(rng)
         tau = np.exp(self.grid.sample(draws, rng=rng))
-        mean_mu, var_mu, weight = _mu_moments(self.y, self.sigma, tau, self.mu_prior)
+        mean_mu, var_mu, weight = self._mu_moments(tau)
         mu = mean_mu + np.sqrt(var_mu) * rng.standard_normal(draws)
         # theta = y + B (mu - y) + sqrt(V) z, with B = sigma^2 w and sqrt(V) = sigma tau sqrt(w).
         # In place: each fresh (draws, J) array costs more in page faults than in arithmetic.
@@ -546,41 +642,12 @@ class TauPosterior:
         theta += noise
         return {"tau": tau, "mu": mu, "theta": theta}
 
-    # -- rankings, the largest effect and a new group ---------------------------------------
-
-    def _tau_rule(self) -> tuple[np.ndarray, np.ndarray]:
-        """Gauss-Legendre nodes in log tau over all but 1e-12 of each tail, and their weights."""
-        low, high = (float(v) for v in self.grid.ppf([_TAIL, 1 - _TAIL]))
-        nodes, weights = np.polynomial.legendre.leggauss(_TAU_NODES)
-        half = (high - low) / 2
-        tau = np.exp(low + half * (nodes + 1))
-        weights = weights * half * self.pdf(tau) * tau  # the density of log tau
-        return tau, weights / weights.sum()
-
-    def _common_and_own(self, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """m, c, d with theta_j = m_j + c_j z + d_j e_j given tau (z, e_j iid N(0, 1))."""
-        mean_mu, var_mu, weight = _mu_moments(self.y, self.sigma, tau, self.mu_prior)
-        shrink = self.sigma**2 * weight
-        mean = shrink * mean_mu[..., None] + (1 - shrink) * self.y
-        common = shrink * np.sqrt(var_mu)[..., None]
-        own = np.sqrt(shrink) * tau[..., None]
-        return mean, common, own
+    # -- rankings and predictions -----------------------------------------------------------
 
     def prob_greater(self) -> np.ndarray:
         r"""Exact :math:`\Pr(\theta_i > \theta_k \mid y)` for every pair, shape ``(J, J)``.
 
-        Given :math:`\tau`, the difference :math:`\theta_i - \theta_k` is normal: with
-        :math:`m_j = E[\theta_j \mid \tau, y]`, :math:`B_j` and :math:`V_j` as in
-        :func:`theta_given_mu_tau` and :math:`V_\mu` as in :func:`mu_given_tau`,
-
-        .. math::
-
-            \Pr(\theta_i > \theta_k \mid y) = \int_0^\infty
-            \Phi\!\left(\frac{m_i - m_k}{\sqrt{V_i + V_k + (B_i - B_k)^2 V_\mu}}\right)
-            p(\tau \mid y)\, d\tau ,
-
-        by Gauss-Legendre quadrature in :math:`\log\tau`. The diagonal is 0, and
-        ``out + out.T`` is 1 off the diagonal. The cost grows as :math:`J^2`.
+        See :func:`companion.rankings.normal_prob_greater`.
 
         Examples
         --------
@@ -590,67 +657,12 @@ class TauPosterior:
         >>> round(float(tau_posterior(d["y"], d["sigma"]).prob_greater()[0, 2]), 3)  # A > C
         0.681
         """
-        tau, weights = self._tau_rule()
-        mean, common, own = self._common_and_own(tau)
-        diff = mean[:, :, None] - mean[:, None, :]
-        var = own[:, :, None] ** 2 + own[:, None, :] ** 2
-        var = var + (common[:, :, None] - common[:, None, :]) ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(var > 0, diff / np.sqrt(var), 0.0)
-        out = np.tensordot(weights, special.ndtr(z), axes=(0, 0))
-        np.fill_diagonal(out, 0.0)
-        return out
-
-    def _largest_given_tau(self, tau: np.ndarray) -> np.ndarray:
-        """Pr(theta_i is the largest | tau, y), shape tau.shape + (J,)."""
-        mean, common, own = self._common_and_own(tau)
-        z, wz = np.polynomial.hermite_e.hermegauss(_Z_NODES)
-        t, wt = np.polynomial.hermite_e.hermegauss(_T_NODES)
-        wz, wt = wz / wz.sum(), wt / wt.sum()
-        groups = self.y.size
-        out = np.empty(mean.shape)
-        step = max(1, _CHUNK // (z.size * t.size * groups * groups))
-        for start in range(0, mean.shape[0], step):
-            part = slice(start, start + step)
-            # Means given the common draw z: shape (tau, z, J).
-            centre = mean[part, None, :] + common[part, None, :] * z[:, None]
-            d = own[part, None, None, :]
-            # theta_i = centre_i + d_i t; compare it with every theta_k: (tau, z, t, i, k).
-            x = centre[:, :, None, :] + d * t[:, None]
-            log_cdf = special.log_ndtr(
-                (x[..., :, None] - centre[:, :, None, None, :]) / d[..., None, :]
-            )
-            log_cdf[..., np.arange(groups), np.arange(groups)] = 0.0
-            inner = np.exp(log_cdf.sum(axis=-1))
-            out[part] = np.einsum("azti,z,t->ai", inner, wz, wt)
-        return out
+        return rankings.normal_prob_greater(self)
 
     def prob_largest(self) -> np.ndarray:
-        r"""Exact posterior probability that each :math:`\theta_j` is the largest of all.
+        r"""Exact posterior probability that each :math:`\theta_j` is the largest, shape ``(J,)``.
 
-        Given :math:`\tau`, write :math:`\theta_j = m_j + c_j z + d_j \varepsilon_j`
-        with :math:`z, \varepsilon_1, \ldots, \varepsilon_J` independent standard
-        normals: :math:`z` carries the uncertainty in :math:`\mu` shared by all groups
-        (:math:`c_j = B_j \sqrt{V_\mu}`) and :math:`\varepsilon_j` the rest
-        (:math:`d_j = \sqrt{V_j}`), with :math:`m_j = E[\theta_j \mid \tau, y]`. Given
-        :math:`(\tau, z)` the :math:`\theta_j` are independent normals, so
-
-        .. math::
-
-            \Pr\big(\theta_i = \max_k \theta_k \mid y\big) = \int p(\tau \mid y)
-            \int \varphi(z) \int \varphi(t) \prod_{k \ne i}
-            \Phi\!\left(\frac{m_i + c_i z + d_i t - m_k - c_k z}{d_k}\right)
-            dt\, dz\, d\tau .
-
-        Quadrature: Gauss-Legendre in :math:`\log\tau` (128 nodes over all but
-        :math:`10^{-12}` of each tail) and Gauss-Hermite in :math:`z` (32 nodes) and
-        :math:`t` (64 nodes), accurate to about :math:`10^{-10}` for the eight schools.
-        The cost grows as :math:`J^2`: for hundreds of groups, count maxima in draws.
-
-        Returns
-        -------
-        numpy.ndarray
-            Shape ``(J,)``; the entries sum to one.
+        See :func:`companion.rankings.normal_prob_largest`.
 
         Examples
         --------
@@ -660,143 +672,55 @@ class TauPosterior:
         >>> tau_posterior(d["y"], d["sigma"]).prob_largest().round(3)
         array([0.252, 0.102, 0.084, 0.099, 0.051, 0.071, 0.205, 0.138])
         """
-        tau, weights = self._tau_rule()
-        return weights @ self._largest_given_tau(tau)
+        return rankings.normal_prob_largest(self)
 
-    def _max_cdf_pdf(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """CDF and density of max_j theta_j at the points x (1-d)."""
-        tau, weights = self._tau_rule()
-        cdf, pdf = self._max_given_tau(x, tau)
-        return np.clip(weights @ cdf, 0.0, 1.0), weights @ pdf
+    def largest_effect(self) -> rankings.Maximum:
+        r"""Return the exact posterior distribution of :math:`\max_j \theta_j`.
 
-    def _max_given_tau(self, x: np.ndarray, tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """CDF and density of max_j theta_j given tau, shape (tau, x); tau and x 1-d."""
-        mean, common, own = self._common_and_own(tau)
-        g, wg = _composite_legendre(_WINDOW_PANELS, _WINDOW_NODES)
-        cdf, pdf = np.empty((tau.size, x.size)), np.empty((tau.size, x.size))
-        step = max(1, _CHUNK // (tau.size * g.size * self.y.size))
-        for start in range(0, x.size, step):
-            xs = x[start : start + step]
-            # theta_k <= x  <=>  z <= z_k = (x - m_k) / c_k, up to the own noise of width
-            # r_k = d_k / c_k. Below the lowest window every factor is 1, above it one is 0.
-            crossing = (xs[None, :, None] - mean[:, None, :]) / common[:, None, :]
-            width = (own / common)[:, None, :]
-            low = np.clip((crossing - _WINDOW * width).min(axis=-1), -_Z_MAX, _Z_MAX)
-            high = np.clip((crossing + _WINDOW * width).min(axis=-1), -_Z_MAX, _Z_MAX)
-            span = (high - low)[..., None]
-            z = low[..., None] + span * g  # (tau, x, node)
-            wz = span * wg * np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
-            arg = (
-                xs[None, :, None, None]
-                - mean[:, None, None, :]
-                - common[:, None, None, :] * (z[..., None])
-            )
-            arg /= own[:, None, None, :]
-            log_cdf = special.log_ndtr(arg)
-            total = log_cdf.sum(axis=-1)
-            log_pdf = -0.5 * arg**2 - 0.5 * np.log(2 * np.pi) - np.log(own[:, None, None, :])
-            density = np.exp(log_pdf + total[..., None] - log_cdf).sum(axis=-1)
-            cdf[:, start : start + step] = special.ndtr(low) + np.einsum(
-                "txn,txn->tx", wz, np.exp(total)
-            )
-            pdf[:, start : start + step] = np.einsum("txn,txn->tx", wz, density)
-        return cdf, pdf
-
-    def max_cdf(self, x: object) -> np.ndarray:
-        r"""Exact :math:`\Pr(\max_j \theta_j \le x \mid y)`, shape ``(len(x),)``.
-
-        With the decomposition of :meth:`prob_largest`,
-
-        .. math::
-
-            \Pr\big(\max_j \theta_j \le x \mid y\big) = \int p(\tau \mid y)
-            \int \varphi(z) \prod_{j=1}^{J}
-            \Phi\!\left(\frac{x - m_j - c_j z}{d_j}\right) dz\, d\tau .
-
-        The product falls from 1 to 0 as :math:`z` crosses the first of the points
-        :math:`(x - m_j)/c_j`, within a window a few :math:`d_j/c_j` wide; the :math:`z`
-        integral is :math:`\Phi` of the lower end of that window plus composite
-        Gauss-Legendre quadrature across it (4 panels of 24 nodes), so that it stays
-        exact when :math:`\tau` is small and the window narrow. Accurate to about
-        :math:`10^{-10}` for the eight schools.
+        See :class:`companion.rankings.Maximum`.
 
         Examples
         --------
         >>> from companion.datasets import eight_schools
         >>> from companion.normal_normal import tau_posterior
         >>> d = eight_schools()
-        >>> post = tau_posterior(d["y"], d["sigma"])
-        >>> round(float(1 - post.max_cdf(28.4)[0]), 3)  # Pr(max theta_j > 28.4 | y)
+        >>> largest = tau_posterior(d["y"], d["sigma"]).largest_effect()
+        >>> round(float(1 - largest.cdf(28.4)[0]), 3)  # Pr(max theta_j > 28.4 | y)
         0.068
         """
-        x = np.atleast_1d(as_finite(x, "x", ndim=np.ndim(x)))
-        return self._max_cdf_pdf(x)[0]
+        return rankings.normal_largest(self)
 
-    def max_pdf(self, x: object) -> np.ndarray:
-        r"""Exact posterior density of :math:`\max_j \theta_j`, shape ``(len(x),)``.
+    def predictive(self, group: int | None = None, *, sigma: float | None = None) -> Mixture:
+        r"""Return the exact posterior predictive distribution of a new estimate.
 
-        The derivative of :meth:`max_cdf`:
-
-        .. math::
-
-            p\big(\max_j \theta_j = x \mid y\big) = \int p(\tau \mid y) \int \varphi(z)
-            \sum_{i=1}^{J} \frac{1}{d_i}\varphi\!\left(\frac{x - m_i - c_i z}{d_i}\right)
-            \prod_{k \ne i} \Phi\!\left(\frac{x - m_k - c_k z}{d_k}\right) dz\, d\tau .
-        """
-        x = np.atleast_1d(as_finite(x, "x", ndim=np.ndim(x)))
-        return self._max_cdf_pdf(x)[1]
-
-    def max_quantiles(self, q: object) -> np.ndarray:
-        r"""Exact posterior quantiles of :math:`\max_j \theta_j` (Brent on :meth:`max_cdf`)."""
-        qs = _probabilities(q)
-        mean, sd = self.theta_given_tau(np.exp(self.grid.points))
-        low, high = float((mean - 40 * sd).min()), float((mean + 40 * sd).max())
-        tol = 1e-9 * float(np.max(np.abs(self.y)) + np.max(self.sigma))
-        return np.array(
-            [
-                optimize.brentq(lambda x, p=p: float(self.max_cdf(x)[0]) - p, low, high, xtol=tol)
-                for p in qs
-            ]
-        )
-
-    def theta_pdf(self, x: object) -> np.ndarray:
-        r"""Exact marginal posterior density of every :math:`\theta_j`, shape ``(len(x), J)``.
-
-        .. math::
-
-            p(\theta_j \mid y) = \int \mathrm{N}\big(\theta_j \mid E[\theta_j \mid \tau, y],
-            \mathrm{sd}(\theta_j \mid \tau, y)^2\big)\, p(\tau \mid y)\, d\tau ,
-
-        the derivative of :meth:`theta_cdf`, on the same grid.
-        """
-        x = np.atleast_1d(as_finite(x, "x", ndim=np.ndim(x)))
-        weights, mean, sd = self._theta_mixture()
-        return _mixture(x, weights, mean, sd, density=True)
-
-    def _new_group_mixture(self, sigma: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        scale = _check_scale(sigma)
-        keep = self.grid.mass > 1e-16 * self.grid.mass.max()
-        tau = np.exp(self.grid.points[keep])
-        mean, var, _ = _mu_moments(self.y, self.sigma, tau, self.mu_prior)
-        sd = np.sqrt(tau**2 + var + scale**2)
-        return self.grid.mass[keep] / self.grid.mass[keep].sum(), mean, sd
-
-    def new_group_cdf(self, x: object, sigma: float = 0.0) -> np.ndarray:
-        r"""Exact posterior predictive CDF for a new group, shape ``(len(x),)``.
-
-        A new group's effect :math:`\tilde\theta \sim \mathrm{N}(\mu, \tau^2)` and its
-        estimate :math:`\tilde y \sim \mathrm{N}(\tilde\theta, \tilde\sigma^2)`;
-        integrating out :math:`\mu \mid \tau, y \sim \mathrm{N}(\hat\mu, V_\mu)`,
+        For an existing group :math:`j`, a replicated estimate
+        :math:`\tilde y_j \sim \mathrm{N}(\theta_j, \tilde\sigma^2)`: given :math:`\tau`
+        it is normal with the mean and variance of :meth:`theta_given_tau` plus
+        :math:`\tilde\sigma^2`. For a new group (``group=None``), its effect
+        :math:`\tilde\theta \sim \mathrm{N}(\mu, \tau^2)` and estimate
+        :math:`\tilde y \sim \mathrm{N}(\tilde\theta, \tilde\sigma^2)`; integrating out
+        :math:`\mu \mid \tau, y \sim \mathrm{N}(\hat\mu, V_\mu)`,
 
         .. math::
 
             \Pr(\tilde y \le x \mid y) = \int \Phi\!\left(
             \frac{x - \hat\mu(\tau)}{\sqrt{\tau^2 + V_\mu(\tau) + \tilde\sigma^2}}\right)
-            p(\tau \mid y)\, d\tau ,
+            p(\tau \mid y)\, d\tau .
 
-        on the grid of :math:`\log\tau`. ``sigma`` is :math:`\tilde\sigma \ge 0`; the
-        default 0 gives the distribution of :math:`\tilde\theta` itself. This is the
-        exact counterpart of :func:`posterior_predictive` with ``new_group=True``.
+        Parameters
+        ----------
+        group : int, optional
+            An existing group (0-based), or ``None`` for a new group.
+        sigma : float, optional
+            The standard error :math:`\tilde\sigma \ge 0` of the new estimate: default
+            :math:`\sigma_j` for an existing group and 0 for a new one (the distribution
+            of the effect :math:`\tilde\theta` itself).
+
+        Returns
+        -------
+        companion.mixtures.Mixture
+            A scalar mixture of normals, with ``cdf``, ``pdf``, ``ppf``, ``mean``, ``std``
+            and ``rvs``; the exact counterpart of :func:`posterior_predictive`.
 
         Examples
         --------
@@ -804,63 +728,35 @@ class TauPosterior:
         >>> from companion.normal_normal import tau_posterior
         >>> d = eight_schools()
         >>> post = tau_posterior(d["y"], d["sigma"])
-        >>> round(float(post.new_group_cdf(0.0)[0]), 3)  # Pr(new effect <= 0 | y)
+        >>> round(float(post.predictive().cdf(0.0)[0]), 3)  # Pr(new effect <= 0 | y)
         0.147
         """
-        x = np.atleast_1d(as_finite(x, "x", ndim=np.ndim(x)))
-        weights, mean, sd = self._new_group_mixture(sigma)
-        return _mixture(x, weights, mean, sd, density=False)
+        weights, tau = self._kept()
+        if group is None:
+            scale = 0.0 if sigma is None else _check_scale(sigma)
+            mean, var, _ = self._mu_moments(tau)
+            scale = np.sqrt(tau**2 + var + scale**2)
+            return Mixture("norm", weights, ordered=True, loc=mean, scale=scale)
+        j = check_groups([group], self.y.size, "group")[0]
+        scale = float(self.sigma[j]) if sigma is None else _check_scale(sigma)
+        mean, sd = self.theta_given_tau(tau)
+        scale = np.sqrt(sd[:, j] ** 2 + scale**2)
+        return Mixture("norm", weights, ordered=True, loc=mean[:, j], scale=scale)
 
-    def new_group_pdf(self, x: object, sigma: float = 0.0) -> np.ndarray:
-        r"""Exact posterior predictive density for a new group (see :meth:`new_group_cdf`)."""
-        x = np.atleast_1d(as_finite(x, "x", ndim=np.ndim(x)))
-        weights, mean, sd = self._new_group_mixture(sigma)
-        return _mixture(x, weights, mean, sd, density=True)
 
-    def new_group_quantiles(self, q: object, sigma: float = 0.0) -> np.ndarray:
-        r"""Exact predictive quantiles for a new group (Brent on :meth:`new_group_cdf`)."""
-        qs = _probabilities(q)
-        weights, mean, sd = self._new_group_mixture(sigma)
-        low, high = float((mean - 40 * sd).min()), float((mean + 40 * sd).max())
-        tol = 1e-9 * float(np.max(np.abs(self.y)) + np.max(self.sigma))
-
-        def cdf(x: float) -> float:
-            return float(weights @ special.ndtr((x - mean) / sd))
-
-        return np.array(
-            [optimize.brentq(lambda x, p=p: cdf(x) - p, low, high, xtol=tol) for p in qs]
-        )
-
-    def new_group_moments(self, sigma: float = 0.0) -> tuple[float, float]:
-        r"""Exact predictive mean and standard deviation for a new group.
-
-        By the laws of total expectation and variance over :math:`\tau`,
-
-        .. math::
-
-            E[\tilde y \mid y] = E[\hat\mu(\tau) \mid y], \qquad
-            \mathrm{var}(\tilde y \mid y) = E[\tau^2 + V_\mu(\tau) \mid y]
-            + \mathrm{var}(\hat\mu(\tau) \mid y) + \tilde\sigma^2 .
-
-        The variance needs :math:`E[\tau^2 \mid y] < \infty` (with BDA3's priors,
-        :math:`J \ge 5`); :meth:`expect` warns when it does not exist.
-        """
-        scale = _check_scale(sigma)
-
-        def within(tau: np.ndarray) -> np.ndarray:
-            mean, var, _ = _mu_moments(self.y, self.sigma, tau, self.mu_prior)
-            return np.stack([mean, mean**2, tau**2 + var], axis=-1)
-
-        first, second, spread = self.expect(within)
-        return float(first), float(np.sqrt(spread + second - first**2 + scale**2))
+def _check_scale(sigma: Any) -> float:
+    scale = float(as_finite(sigma, "sigma", ndim=0))
+    if scale < 0:
+        raise ValueError(f"sigma must be >= 0; got {scale}")
+    return scale
 
 
 def tau_posterior(
-    y: object,
-    sigma: object,
+    y: ArrayLike,
+    sigma: ArrayLike,
     *,
-    tau_prior: object = None,
-    mu_prior: object = None,
+    mu_prior: Any = FLAT,
+    tau_prior: Any = FLAT,
     size: int = 4096,
 ) -> TauPosterior:
     r"""Compute the exact posterior :math:`p(\tau \mid y)` and everything that follows from it.
@@ -869,12 +765,13 @@ def tau_posterior(
     ----------
     y, sigma : array_like, shape (J,)
         Estimates and their known standard errors (``sigma > 0``).
-    tau_prior : scipy.stats frozen distribution on [0, inf), optional
-        Prior on :math:`\tau`. ``None`` is BDA3's uniform prior on :math:`(0, \infty)`,
-        which needs :math:`J \ge 3` (flat :math:`\mu`) or :math:`J \ge 2` (normal
-        :math:`\mu`) for a proper posterior.
-    mu_prior : scipy.stats.norm frozen distribution, optional
-        Prior on :math:`\mu`; ``None`` is flat.
+    mu_prior : companion.priors.FLAT or scipy.stats.norm frozen distribution
+        Prior on :math:`\mu`; default flat.
+    tau_prior : companion.priors.FLAT or scipy.stats frozen distribution on [0, inf)
+        Prior on :math:`\tau`. The default, BDA3's uniform prior on :math:`(0, \infty)`,
+        needs :math:`J \ge 3` (flat :math:`\mu`) or :math:`J \ge 2` (normal
+        :math:`\mu`) for a proper posterior. A prior stated on :math:`\tau^2` becomes
+        one on :math:`\tau` through :func:`companion.priors.tau_prior_from_variance`.
     size : int, default 4096
         Grid cells in :math:`\log\tau`.
 
@@ -904,12 +801,13 @@ def tau_posterior(
     >>> from companion.normal_normal import tau_posterior
     >>> d = eight_schools()
     >>> post = tau_posterior(d["y"], d["sigma"])
-    >>> round(float(post.cdf(10.0)), 3) > 0.5, post.edge_mass < 1e-10
+    >>> round(float(post.cdf(10.0)), 3) > 0.5, post.edge_mass() < 1e-10
     (True, True)
     """
     y, sigma = as_normal_data(y, sigma)
-    mu = _mu_prior(mu_prior)
-    prior = _tau_prior(tau_prior, y.size, mu)
+    mu_prior = check_mu_prior(mu_prior)
+    moments = _mu_moments_prior(mu_prior)
+    prior = _tau_prior(tau_prior, y.size, mu_prior)
     size = check_draws(size, "size")
     if size < 64:
         raise ValueError(f"size must be at least 64; got {size}")
@@ -917,21 +815,21 @@ def tau_posterior(
     scale = float(np.sqrt(np.var(y) + np.mean(sigma**2)))
     centre = np.log(scale)
     limits = (-np.inf, np.inf)
-    if prior is not None:
+    if prior is not FLAT:
         low, high = (float(v) for v in prior.support())
         with np.errstate(divide="ignore"):
             limits = (np.log(low) if low > 0 else -np.inf, np.log(high))
 
-    def log_density(u: np.ndarray) -> np.ndarray:
-        tau = np.exp(u)
-        return _log_tau_unnormalized(tau, y, sigma, prior, mu) + u
+    def _log_density(u: np.ndarray) -> np.ndarray:
+        """Log density of u = log(tau), up to a constant."""
+        return _log_tau_unnormalized(y, sigma, np.exp(u), prior, moments) + u
 
-    grid = adaptive_grid(log_density, [(centre - 15.0, centre + 15.0)], size=size, limits=[limits])
-    return TauPosterior(grid=grid, y=y, sigma=sigma, tau_prior=prior, mu_prior=mu)
+    grid = adaptive_grid(_log_density, [(centre - 15.0, centre + 15.0)], size=size, limits=[limits])
+    return TauPosterior(grid=grid, y=y, sigma=sigma, mu_prior=mu_prior, tau_prior=prior)
 
 
 def theta_given_tau(
-    tau: object, y: object, sigma: object, *, mu_prior: object = None
+    y: ArrayLike, sigma: ArrayLike, tau: ArrayLike, *, mu_prior: Any = FLAT
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Return :math:`E[\theta_j \mid \tau, y]` and :math:`\mathrm{sd}(\theta_j \mid \tau, y)`.
 
@@ -945,6 +843,15 @@ def theta_given_tau(
         E[\theta_j \mid \tau, y] = B_j \hat\mu + (1 - B_j) y_j, \qquad
         \mathrm{var}(\theta_j \mid \tau, y) = V_j + B_j^2 V_\mu .
 
+    Parameters
+    ----------
+    y, sigma : array_like, shape (J,)
+        The data.
+    tau : array_like
+        Values of :math:`\tau > 0`.
+    mu_prior : companion.priors.FLAT or scipy.stats.norm frozen distribution
+        The prior on :math:`\mu`; default flat.
+
     Returns
     -------
     tuple of numpy.ndarray
@@ -953,27 +860,28 @@ def theta_given_tau(
     Examples
     --------
     >>> from companion.normal_normal import theta_given_tau
-    >>> mean, sd = theta_given_tau([1e-6, 1e6], [28.0, 8.0, -3.0], [15.0, 10.0, 16.0])
+    >>> mean, sd = theta_given_tau([28.0, 8.0, -3.0], [15.0, 10.0, 16.0], [1e-6, 1e6])
     >>> mean.round(2)
     array([[10.5, 10.5, 10.5],
            [28. ,  8. , -3. ]])
     """
     y, sigma = as_normal_data(y, sigma)
     tau = as_positive(tau, "tau", ndim=np.ndim(tau))
-    return _theta_moments(tau, y, sigma, _mu_prior(mu_prior))
+    return _theta_moments(y, sigma, tau, _mu_moments_prior(mu_prior))
 
 
 def sample_posterior(
-    y: object,
-    sigma: object,
+    y: ArrayLike,
+    sigma: ArrayLike,
     draws: int,
     *,
-    tau_prior: object = None,
-    mu_prior: object = None,
-    rng: int | np.random.Generator | None = None,
+    mu_prior: Any = FLAT,
+    tau_prior: Any = FLAT,
+    rng: RngLike = None,
 ) -> dict[str, np.ndarray]:
     r"""Draw independently from the joint posterior :math:`p(\theta, \mu, \tau \mid y)`.
 
+    A shortcut for ``tau_posterior(y, sigma, ...).sample(draws, rng=rng)``:
     :math:`\tau` first, then :math:`\mu` given :math:`\tau`, then :math:`\theta` given both.
 
     Parameters
@@ -982,7 +890,7 @@ def sample_posterior(
         The data.
     draws : int
         Number of joint draws.
-    tau_prior, mu_prior : scipy.stats frozen distributions, optional
+    mu_prior, tau_prior : companion.priors.FLAT or scipy.stats frozen distributions
         As in :func:`tau_posterior`.
     rng : int, numpy.random.Generator or None
         Seed or generator.
@@ -1002,28 +910,29 @@ def sample_posterior(
     ((1000, 8), (1000,))
     """
     draws = check_draws(draws)
-    posterior = tau_posterior(y, sigma, tau_prior=tau_prior, mu_prior=mu_prior)
+    posterior = tau_posterior(y, sigma, mu_prior=mu_prior, tau_prior=tau_prior)
     return posterior.sample(draws, rng=rng)
 
 
 def posterior_predictive(
     draws: dict[str, np.ndarray],
-    sigma: object,
+    sigma: ArrayLike,
     *,
     new_group: bool = False,
-    rng: int | np.random.Generator | None = None,
+    rng: RngLike = None,
 ) -> np.ndarray:
     r"""Posterior predictive estimates for the existing groups or for a new group.
 
     Existing groups: :math:`\tilde y_j \sim \mathrm{N}(\theta_j, \sigma_j^2)` for each
     posterior draw of :math:`\theta`. A new group: :math:`\tilde\theta \sim
     \mathrm{N}(\mu, \tau^2)` from each draw of :math:`(\mu, \tau)`, then
-    :math:`\tilde y \sim \mathrm{N}(\tilde\theta, \tilde\sigma^2)`.
+    :math:`\tilde y \sim \mathrm{N}(\tilde\theta, \tilde\sigma^2)`. The exact
+    distributions are :meth:`TauPosterior.predictive`.
 
     Parameters
     ----------
     draws : dict
-        Output of :func:`sample_posterior`.
+        Output of :func:`sample_posterior` or :meth:`TauPosterior.sample`.
     sigma : array_like
         Standard errors of the future estimates: shape ``(J,)`` for existing groups, a
         scalar :math:`\tilde\sigma \ge 0` for a new group (0 returns
@@ -1040,9 +949,7 @@ def posterior_predictive(
     """
     rng = np.random.default_rng(rng)
     if new_group:
-        scale = float(as_finite(sigma, "sigma", ndim=0))
-        if scale < 0:
-            raise ValueError(f"sigma must be >= 0; got {scale}")
+        scale = _check_scale(sigma)
         tau = np.asarray(draws["tau"])
         theta = np.asarray(draws["mu"]) + tau * rng.standard_normal(tau.shape)
         return theta + scale * rng.standard_normal(tau.shape)
@@ -1052,16 +959,28 @@ def posterior_predictive(
 
 
 def prob_largest(
-    y: object, sigma: object, *, tau_prior: object = None, mu_prior: object = None
+    y: ArrayLike, sigma: ArrayLike, *, mu_prior: Any = FLAT, tau_prior: Any = FLAT
 ) -> np.ndarray:
     r"""Exact posterior probability that each group has the largest effect of all.
 
     A shortcut for ``tau_posterior(y, sigma, ...).prob_largest()``; see
-    :meth:`TauPosterior.prob_largest` for the formula and the quadrature.
+    :func:`companion.rankings.normal_prob_largest` for the formula and the quadrature.
 
     .. math::
 
         \Pr\big(\theta_i = \max_k \theta_k \mid y\big), \qquad i = 1, \ldots, J .
+
+    Parameters
+    ----------
+    y, sigma : array_like, shape (J,)
+        The data.
+    mu_prior, tau_prior : companion.priors.FLAT or scipy.stats frozen distributions
+        As in :func:`tau_posterior`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(J,)``.
 
     Examples
     --------
@@ -1069,4 +988,4 @@ def prob_largest(
     >>> prob_largest([5.0, 5.0, 5.0], [10.0, 10.0, 10.0]).round(6)
     array([0.333333, 0.333333, 0.333333])
     """
-    return tau_posterior(y, sigma, tau_prior=tau_prior, mu_prior=mu_prior).prob_largest()
+    return tau_posterior(y, sigma, mu_prior=mu_prior, tau_prior=tau_prior).prob_largest()

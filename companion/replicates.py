@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import arviz as az
 import numpy as np
@@ -62,6 +62,13 @@ class _Quantity:
     logs: int
 
     def values(self, posterior: xr.Dataset) -> np.ndarray:
+        """Return the draws of the quantity, shape (chain, draw).
+
+        Parameters
+        ----------
+        posterior : xarray.Dataset
+            The posterior group of a run.
+        """
         array = posterior[self.variable]
         if self.coord is not None:
             dim, value = self.coord
@@ -73,7 +80,7 @@ class _Quantity:
         return out
 
 
-def _namespace(source: object) -> dict[str, list[tuple[str, list[str]]]]:
+def _namespace(source: Any) -> dict[str, list[tuple[str, list[str]]]]:
     """Each variable's dims with their coordinate labels, from a PyMC model or a Dataset."""
     if isinstance(source, xr.Dataset):
         return {
@@ -107,7 +114,7 @@ def _resolve(label: str, space: dict, *, logs: int = 0) -> _Quantity | None:
     return None
 
 
-def _quantities(labels: Sequence[str], source: object) -> list[_Quantity]:
+def _quantities(labels: Sequence[str], source: Any) -> list[_Quantity]:
     if isinstance(labels, str) or not labels:
         raise ValueError(f"quantities must be a non-empty sequence of labels; got {labels!r}")
     space = _namespace(source)

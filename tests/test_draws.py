@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from companion import normal_normal as nn
-from companion.datasets import eight_schools
+from companion.beta_binomial import hyper_posterior
+from companion.datasets import eight_schools, rat_tumors
 from companion.draws import to_datatree
 
 
@@ -46,3 +47,15 @@ def test_arviz_diagnostics_see_independent_draws() -> None:
 def test_invalid_input(draws, kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         to_datatree(draws, **kwargs)
+
+
+def test_both_posteriors_draw_the_same_kind_of_dict() -> None:
+    # TauPosterior.sample and HyperPosterior.sample both return {name: array}, with theta
+    # of shape (draws, J): one converter serves both.
+    rates = rat_tumors().iloc[60:70]  # ten experiments with 0 < y < n
+    draws = hyper_posterior(rates["y"], rates["n"], size=64).sample(400, rng=3)
+    tree = to_datatree(draws, chains=2, group_dim="experiment")
+    posterior = tree["posterior"]
+    assert dict(posterior.sizes) == {"chain": 2, "draw": 200, "experiment": 10}
+    assert set(posterior.data_vars) == {"alpha", "beta", "theta"}
+    np.testing.assert_array_equal(posterior["alpha"].values.reshape(-1), draws["alpha"])

@@ -8,7 +8,8 @@ import pytensor
 import pytest
 from scipy import stats
 
-from companion import models
+from companion import models, priors
+from companion import normal_normal as nn
 from companion.datasets import eight_schools, rat_tumors
 
 SCHOOLS = eight_schools()
@@ -26,6 +27,7 @@ Y, SIGMA = SCHOOLS["y"].to_numpy(), SCHOOLS["sigma"].to_numpy()
         stats.uniform(0, 20),
         stats.expon(scale=4),
         stats.gamma(2.0, scale=3.0),
+        stats.lognorm(0.7, scale=2.0),
     ],
     ids=lambda d: f"{d.dist.name}{d.args}{d.kwds}",
 )
@@ -41,12 +43,43 @@ def test_pymc_prior_has_the_scipy_density(prior) -> None:
     np.testing.assert_allclose(pymc, scipy, atol=1e-6)
 
 
+def test_pymc_prior_translates_the_flat_prior() -> None:
+    with pm.Model() as model:
+        mu = models.pymc_prior("mu", priors.FLAT)
+        tau = models.pymc_prior("tau", priors.FLAT, lower=0.0)
+    assert type(mu.owner.op).__name__ == "FlatRV" and type(tau.owner.op).__name__ == "HalfFlatRV"
+    assert float(pm.logp(mu, -40.0).eval()) == 0.0 == float(pm.logp(tau, 3.0).eval())
+    assert float(pm.logp(tau, -1.0).eval()) == -np.inf
+    assert [v.name for v in model.free_RVs] == ["mu", "tau"]
+
+
+def test_pymc_prior_translates_an_inverse_gamma_prior_on_the_variance() -> None:
+    # tau = sqrt(tau_squared) with tau_squared ~ InvGamma(a, scale b): PyMC samples the
+    # variance and records tau as a deterministic.
+    variance = stats.invgamma(2.0, scale=3.0)
+    with pm.Model() as model:
+        tau = models.pymc_prior("tau", priors.tau_prior_from_variance(variance), lower=0.0)
+    assert [v.name for v in model.free_RVs] == ["tau_squared"]
+    assert [v.name for v in model.deterministics] == ["tau"] and tau.name == "tau"
+    values = variance.ppf([0.05, 0.3, 0.6, 0.95])
+    pymc = np.array([float(pm.logp(model["tau_squared"], v).eval()) for v in values])
+    np.testing.assert_allclose(
+        pymc - pymc[0], variance.logpdf(values) - variance.logpdf(values[0]), atol=1e-12
+    )
+    np.testing.assert_allclose(pymc, variance.logpdf(values), atol=1e-6)
+    evaluate = pytensor.function(model.value_vars, model.replace_rvs_by_values([tau]))
+    assert float(evaluate(np.log(4.0))[0]) == pytest.approx(2.0, rel=1e-14)  # log-transformed value
+
+
 @pytest.mark.parametrize(
     ("prior", "match"),
     [
         (stats.t(3), "no PyMC translation"),
         (stats.halfcauchy(1.0, 5.0), "loc=0"),
         ("norm", "frozen"),
+        (None, "frozen"),
+        (priors.tau_prior_from_variance(stats.gamma(2.0)), "only for invgamma"),
+        (priors.tau_prior_from_variance(stats.invgamma(2.0, loc=1.0)), "loc=0"),
     ],
 )
 def test_pymc_prior_rejects_what_it_cannot_translate(prior, match) -> None:
@@ -63,6 +96,39 @@ def test_eight_schools_structure() -> None:
     assert list(centered.coords["school"]) == list("ABCDEFGH")
     observed = centered.rvs_to_values[centered["y"]]
     np.testing.assert_array_equal(observed.data, Y)
+
+
+@pytest.mark.parametrize("pair", ["BDA3", "BETANCOURT"])
+def test_the_model_is_the_exact_posterior_of_normal_normal(pair: str) -> None:
+    """log p(mu, tau, theta, y) of the PyMC model is the one tau_posterior integrates.
+
+    With the defaults (BDA3's flat priors, the defaults of tau_posterior too) the model
+    adds nothing to the likelihood; with Betancourt's priors it adds their log densities.
+    Up to one constant, the model's density is the factorization
+    p(theta | mu, tau, y) p(mu | tau, y) p(tau | y) of the exact posterior.
+    """
+    named = getattr(priors, pair)
+    model = (
+        models.eight_schools(Y, SIGMA)
+        if pair == "BDA3"
+        else models.eight_schools(Y, SIGMA, **named)
+    )
+    exact = nn.tau_posterior(Y, SIGMA, **named)
+    logp = model.compile_logp(jacobian=False)
+    rng = np.random.default_rng(5)
+    gaps = []
+    for _ in range(6):
+        mu, tau = rng.normal(5, 5), rng.uniform(0.5, 20)
+        theta = rng.normal(mu, tau, size=8)
+        cm, cs = nn.theta_given_mu_tau(Y, SIGMA, mu, tau)
+        mm, ms = nn.mu_given_tau(Y, SIGMA, tau, mu_prior=named["mu_prior"])
+        factored = (
+            stats.norm.logpdf(theta, cm, cs).sum()
+            + stats.norm.logpdf(mu, mm, ms)
+            + float(exact.logpdf(tau))
+        )
+        gaps.append(float(logp({"mu": mu, "tau_log__": np.log(tau), "theta": theta})) - factored)
+    assert np.ptp(gaps) < 1e-8
 
 
 def test_both_parametrizations_define_the_same_posterior_density() -> None:
@@ -89,6 +155,9 @@ def test_both_parametrizations_define_the_same_posterior_density() -> None:
         ({"parametrization": "centred"}, "parametrization"),
         ({"groups": ["A"]}, "groups"),
         ({"tau_prior": stats.norm(0, 1)}, "tau"),
+        ({"mu_prior": None}, r"mu_prior must be companion\.priors\.FLAT"),
+        ({"tau_prior": None}, r"tau_prior must be companion\.priors\.FLAT"),
+        ({"mu_prior": "norm"}, "mu_prior"),
     ],
 )
 def test_eight_schools_validation(kwargs, match) -> None:
@@ -118,6 +187,30 @@ def test_beta_binomial_model_density_is_the_stated_model() -> None:
             + stats.binom.logpmf(y, n, theta).sum()
         )
         assert float(logp(point)) == pytest.approx(expected, rel=1e-10)
+
+
+def test_eight_schools_with_a_prior_on_the_variance() -> None:
+    prior = priors.tau_prior_from_variance(stats.invgamma(1.0, scale=1.0))
+    model = models.eight_schools(Y, SIGMA, parametrization="non_centered", tau_prior=prior)
+    assert [v.name for v in model.free_RVs] == ["mu", "tau_squared", "theta_tilde"]
+    assert [v.name for v in model.deterministics] == ["tau", "theta"]
+
+
+def test_beta_binomial_model_takes_the_hyperprior_of_the_grid() -> None:
+    y, n = np.array([2, 4]), np.array([20, 14])
+    model = models.beta_binomial(y, n, hyperprior=priors.PowerHyperprior(-4.0))
+    (potential,) = model.potentials
+    evaluate = pytensor.function(
+        model.value_vars, model.replace_rvs_by_values([potential]), on_unused_input="ignore"
+    )
+    # (alpha + beta)^-4 at alpha = 2, beta = 6 (the values are on the log scale).
+    value = evaluate(np.log(2.0), np.log(6.0), np.zeros(2))[0]
+    assert float(value) == pytest.approx(-4.0 * np.log(8.0), rel=1e-14)
+    for bad in (-2.5, "BDA3", stats.expon()):
+        with pytest.raises(ValueError, match="hyperprior"):
+            models.beta_binomial(y, n, hyperprior=bad)
+    with pytest.raises(TypeError):
+        models.beta_binomial(y, n, exponent=-2.5)  # the former keyword
 
 
 def test_sample_validation_and_recorded_attributes() -> None:

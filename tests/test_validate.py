@@ -60,3 +60,62 @@ def test_frozen_distributions() -> None:
         v.check_frozen(stats.poisson(2), "tau_prior")
     with pytest.raises(ValueError, match="frozen continuous"):
         v.check_frozen(stats.norm, "mu_prior")
+
+
+def test_probabilities() -> None:
+    levels = [0.1, 0.5]
+    out = v.as_probabilities(levels, "q")
+    assert out.tolist() == [0.1, 0.5] and out.ndim == 1
+    out[0] = 0.9
+    assert levels == [0.1, 0.5]
+    assert v.as_probabilities(0.25).tolist() == [0.25]  # a scalar is one level; name "q"
+    assert v.as_probabilities([[0.1, 0.2]], "q").shape == (2,)
+    for bad in (0.0, 1.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match=r"q must lie strictly between 0 and 1; got \[0\]="):
+            v.as_probabilities(bad, "q")
+    with pytest.raises(ValueError, match="q must be finite"):
+        v.as_probabilities([0.5, np.nan], "q")
+    with pytest.raises(ValueError, match="q must be numeric"):
+        v.as_probabilities("half", "q")
+    assert v.as_probability(0.95, "probability") == 0.95
+    assert isinstance(v.as_probability(np.float32(0.5), "probability"), float)
+    with pytest.raises(ValueError, match="probability must lie strictly between 0 and 1"):
+        v.as_probability(1.0, "probability")
+    with pytest.raises(ValueError, match="probability must be a scalar"):
+        v.as_probability([0.5, 0.6], "probability")
+
+
+def test_groups() -> None:
+    assert v.check_groups(None, 3).tolist() == [0, 1, 2]
+    chosen = v.check_groups([2, 0], 3)
+    assert chosen.tolist() == [2, 0] and chosen.dtype == np.int64
+    assert v.check_groups(np.int64(1), 3).tolist() == [1]
+    with pytest.raises(ValueError, match=r"groups must lie in \[0, 2\]; got \[3, -1\]"):
+        v.check_groups([0, 3, -1], 3)
+    for bad in ([], [1.0], [True], [[0, 1]], "0"):
+        with pytest.raises(ValueError, match="groups must be a non-empty sequence of integers"):
+            v.check_groups(bad, 3)
+    with pytest.raises(ValueError, match="group must lie"):
+        v.check_groups([5], 3, "group")
+
+
+def test_seeds_and_the_rng_type() -> None:
+    assert v.as_seed(3) == 3 and v.as_seed(np.int64(7)) == 7
+    first = v.as_seed(np.random.default_rng(9))
+    assert first == v.as_seed(np.random.default_rng(9)) and 0 <= first < 2**62
+    assert 0 <= v.as_seed(None) < 2**62
+    for bad in (-1, 1.5, True, "3", [1]):
+        with pytest.raises(ValueError, match="rng"):
+            v.as_seed(bad)
+    with pytest.raises(ValueError, match="seed must"):
+        v.as_seed(-2, "seed")
+    # RngLike is what every rng argument accepts.
+    for accepted in (3, np.int64(3), np.random.default_rng(3), None):
+        assert isinstance(accepted, v.RngLike)
+
+
+def test_unique_entries() -> None:
+    assert v.check_unique(("a", "b"), "names") == ["a", "b"]
+    assert v.check_unique(iter([1, 2, 3]), "labels") == [1, 2, 3]
+    with pytest.raises(ValueError, match="names must not repeat entries; got 'a' more than once"):
+        v.check_unique(["a", "b", "a"], "names")

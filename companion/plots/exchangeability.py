@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
+from numpy.typing import ArrayLike
 
 from companion._validate import as_counts, as_finite, check_choice, check_draws
 from companion.plots._axes import get_axes
@@ -50,6 +51,14 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], radiu
             color="0.2",
         )
     )
+
+
+def _node(ax: Axes, x: float, y: float, text: str, *, radius: float, shaded: bool = False) -> None:
+    """Draw a labelled node circle of the diagram, shaded grey for observed quantities."""
+    ax.add_patch(
+        Circle((x, y), radius, facecolor="0.85" if shaded else "white", edgecolor="0.2", lw=1.2)
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=13)
 
 
 def plot_hierarchy(groups: int = 4, *, ax: Axes | None = None) -> Axes:
@@ -104,16 +113,10 @@ def plot_hierarchy(groups: int = 4, *, ax: Axes | None = None) -> Axes:
     levels = {"phi": 2.6, "theta": 1.45, "y": 0.3}
     top = (float(xs.mean()), levels["phi"])
 
-    def node(x: float, y: float, text: str, shaded: bool = False) -> None:
-        ax.add_patch(
-            Circle((x, y), radius, facecolor="0.85" if shaded else "white", edgecolor="0.2", lw=1.2)
-        )
-        ax.text(x, y, text, ha="center", va="center", fontsize=13)
-
-    node(*top, r"$\phi$")
+    _node(ax, *top, r"$\phi$", radius=radius)
     for x, label in zip(xs, labels, strict=True):
-        node(x, levels["theta"], rf"$\theta_{{{label}}}$")
-        node(x, levels["y"], rf"$y_{{{label}}}$", shaded=True)
+        _node(ax, x, levels["theta"], rf"$\theta_{{{label}}}$", radius=radius)
+        _node(ax, x, levels["y"], rf"$y_{{{label}}}$", radius=radius, shaded=True)
         _arrow(ax, top, (x, levels["theta"]), radius)
         _arrow(ax, (x, levels["theta"]), (x, levels["y"]), radius)
     if ellipsis:
@@ -140,7 +143,7 @@ def plot_hierarchy(groups: int = 4, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def _binary(sequences: object, name: str) -> np.ndarray:
+def _binary(sequences: ArrayLike, name: str) -> np.ndarray:
     data = as_counts(sequences, name, ndim=2)
     if np.any(data > 1):
         raise ValueError(f"{name} must contain only 0 and 1; got the value {int(data.max())}")
@@ -148,7 +151,7 @@ def _binary(sequences: object, name: str) -> np.ndarray:
 
 
 def plot_running_fraction(
-    sequences: object,
+    sequences: ArrayLike,
     *,
     reference: float | None = None,
     ax: Axes | None = None,
@@ -198,7 +201,7 @@ def plot_running_fraction(
 
 
 def plot_limit_density(
-    fractions: object,
+    fractions: ArrayLike,
     *,
     limit: object = None,
     ax: Axes | None = None,
@@ -353,10 +356,10 @@ def plot_pattern_frequencies(
 
 
 def plot_estimates_vs_truth(
-    truth: object,
-    estimates: Mapping[str, object],
+    truth: ArrayLike,
+    estimates: Mapping[str, ArrayLike],
     *,
-    sizes: object = None,
+    sizes: ArrayLike | None = None,
     fig: Figure | None = None,
 ) -> Figure:
     r"""Draw estimated rates against true rates, one panel per estimator.
@@ -419,8 +422,8 @@ def plot_estimates_vs_truth(
 
 
 def plot_concentration_tail(
-    points: object,
-    density: object,
+    points: ArrayLike,
+    density: ArrayLike,
     *,
     slope: float | None = -0.5,
     ax: Axes | None = None,
