@@ -32,12 +32,22 @@ def posterior() -> nn.TauPosterior:
     return nn.tau_posterior(Y, SIGMA)
 
 
+# Animations inspected without being rendered make matplotlib warn, when they are
+# garbage-collected, that they never were: quietly, in this module's tests, and once at
+# its end (a full collection costs about a second in the full suite; one per test cost
+# twenty).
+pytestmark = pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+
+
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
     plt.close("all")
-    # Animations inspected without being rendered make matplotlib warn, when they are
-    # garbage-collected, that they never were: collect them here, quietly.
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collect_animations():
+    yield
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Animation was deleted without rendering")
         gc.collect()
@@ -101,7 +111,7 @@ def test_plot_tau_knob_draws_the_conditional_moments(posterior: nn.TauPosterior)
     left, right = fig.axes
     assert len(left.get_lines()) == len(right.get_lines()) == 8
     tau = left.get_lines()[0].get_xdata()
-    mean, sd = nn.theta_given_tau(tau, Y, SIGMA)
+    mean, sd = nn.theta_given_tau(Y, SIGMA, tau)
     for j in range(8):
         np.testing.assert_allclose(left.get_lines()[j].get_ydata(), mean[:, j], rtol=1e-12)
         np.testing.assert_allclose(right.get_lines()[j].get_ydata(), sd[:, j], rtol=1e-12)
@@ -231,7 +241,7 @@ def test_plot_densities_validates(args: tuple, kwargs: dict, name: str) -> None:
 
 def test_inputs_are_not_modified(posterior: nn.TauPosterior) -> None:
     x = np.linspace(-10, 40, 50)
-    density = posterior.max_pdf(x)
+    density = posterior.largest_effect().pdf(x)
     sample = np.array([1.0, 5.0, 100.0])
     copies = (x.copy(), density.copy(), sample.copy())
     labels = list(LABELS)

@@ -241,7 +241,7 @@ def test_prior_likelihood_posterior_rejects_bad_input(prior, y, n, kwargs, name)
 
 def test_hyper_contours_draws_contours_inside_the_bulk(posterior):
     draws = posterior.sample(200, rng=1)
-    a, b = np.array(draws[0]), np.array(draws[1])
+    a, b = draws["alpha"], draws["beta"]
     ax = plots.plot_hyper_contours(
         posterior, points={"draws": (a, b), "a point": (2.0, 12.0)}, resolution=60
     )

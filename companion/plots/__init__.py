@@ -12,11 +12,24 @@ from companion.plots.exchangeability import *  # noqa: F403
 from companion.plots.exchangeability import __all__ as _exchangeability
 from companion.plots.mcmc import *  # noqa: F403
 from companion.plots.mcmc import __all__ as _mcmc
+from companion.plots.meta import *  # noqa: F403
+from companion.plots.meta import __all__ as _meta
 from companion.plots.normal import *  # noqa: F403
 from companion.plots.normal import __all__ as _normal
+from companion.plots.predictive import *  # noqa: F403
+from companion.plots.predictive import __all__ as _predictive
 from companion.plots.rates import *  # noqa: F403
 from companion.plots.rates import __all__ as _rates
 from companion.plots.replicates import *  # noqa: F403
 from companion.plots.replicates import __all__ as _replicates
 
-__all__ = [*_checks, *_exchangeability, *_mcmc, *_normal, *_rates, *_replicates]
+__all__ = [
+    *_checks,
+    *_exchangeability,
+    *_mcmc,
+    *_meta,
+    *_normal,
+    *_predictive,
+    *_rates,
+    *_replicates,
+]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 
 from companion._validate import as_finite
 
@@ -19,7 +21,7 @@ def get_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes
     return new
 
 
-def density_curves(x: object, densities: object) -> tuple[np.ndarray, dict[object, np.ndarray]]:
+def density_curves(x: ArrayLike, densities: ArrayLike) -> tuple[np.ndarray, dict[Any, np.ndarray]]:
     """Check evaluation points and density curves for a density plot; return copies.
 
     ``x`` must be finite and increasing with at least two points; ``densities`` a

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import Animation, FuncAnimation
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
-from companion._validate import as_finite, as_positive, check_draws
+from companion._validate import as_finite, as_positive, as_probability, check_draws
 from companion.normal_normal import TauPosterior, pooled_estimate
 from companion.plots._axes import density_curves, get_axes
 
@@ -31,7 +33,7 @@ __all__ = [
 _TAU = r"$\tau$"
 
 
-def _check_posterior(posterior: object) -> TauPosterior:
+def _check_posterior(posterior: Any) -> TauPosterior:
     if not isinstance(posterior, TauPosterior):
         raise ValueError(
             "posterior must be a companion.normal_normal.TauPosterior (the output of "
@@ -47,7 +49,7 @@ def _check_labels(labels: Sequence[str], groups: int) -> list[str]:
     return [str(label) for label in labels]
 
 
-def _check_positive_scalar(value: object, name: str) -> float:
+def _check_positive_scalar(value: ArrayLike, name: str) -> float:
     return float(as_positive(value, name, ndim=0))
 
 
@@ -118,9 +120,7 @@ def plot_tau_posterior(
     """
     post = _check_posterior(posterior)
     tau_max = _check_positive_scalar(tau_max, "tau_max")
-    level = float(as_finite(probability, "probability", ndim=0))
-    if not 0 < level < 1:
-        raise ValueError(f"probability must lie strictly between 0 and 1; got {probability!r}")
+    level = as_probability(probability, "probability")
     points = check_draws(points, "points")
     ax = get_axes(ax)
     tau = np.linspace(0.0, tau_max, points + 1)[1:]
@@ -300,7 +300,8 @@ def animate_tau_knob(
     marker = bottom.axvline(taus[0], color="C3", lw=2, gid="tau")
     cdf = post.cdf(taus)
 
-    def draw(i: int) -> tuple:
+    def _draw(i: int) -> tuple:
+        """Move the animation to frame ``i``."""
         bars.set_segments(
             [[(g, lo), (g, hi)] for g, lo, hi in zip(groups, lows[i], highs[i], strict=True)]
         )
@@ -309,12 +310,12 @@ def animate_tau_knob(
         title.set_text(rf"$\tau$ = {taus[i]:.3g}    $\Pr(\tau' \leq \tau \mid y)$ = {cdf[i]:.2f}")
         return bars, points, marker, title
 
-    draw(0)
-    return FuncAnimation(fig, draw, frames=range(frames), interval=interval, repeat=True)
+    _draw(0)
+    return FuncAnimation(fig, _draw, frames=range(frames), interval=interval, repeat=True)
 
 
 def plot_densities(
-    x: object,
+    x: ArrayLike,
     densities: Mapping[str, object],
     *,
     draws: Mapping[str, object] | None = None,

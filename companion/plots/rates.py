@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.interpolate import RegularGridInterpolator
 
 from companion._validate import (
     as_counts,
     as_finite,
+    as_probabilities,
+    as_probability,
     as_rates,
     check_draws,
     check_frozen,
@@ -34,7 +38,7 @@ __all__ = [
 
 
 def plot_beta_posteriors(
-    posterior: object,
+    posterior: Any,
     labels: Sequence[str],
     *,
     ax: Axes | None = None,
@@ -82,10 +86,10 @@ def plot_beta_posteriors(
 
 
 def plot_shrinkage(
-    raw: object,
-    estimate: object,
-    lower: object,
-    upper: object,
+    raw: ArrayLike,
+    estimate: ArrayLike,
+    lower: ArrayLike,
+    upper: ArrayLike,
     *,
     pooled: float | None = None,
     labels: Sequence[str] | None = None,
@@ -154,7 +158,7 @@ def plot_shrinkage(
 # --- helpers for the functions below --------------------------------------------------------
 
 
-def _beta_shapes(dist: object, name: str) -> tuple[float, float]:
+def _beta_shapes(dist: Any, name: str) -> tuple[float, float]:
     """Shapes ``(a, b)`` of a frozen standard Beta distribution (loc 0, scale 1)."""
     check_frozen(dist, name, family="beta")
     shapes, loc, scale = frozen_parameters(dist)
@@ -163,7 +167,7 @@ def _beta_shapes(dist: object, name: str) -> tuple[float, float]:
     return shapes["a"], shapes["b"]
 
 
-def _beta_fits(fits: object, name: str) -> dict[str, tuple[float, float]]:
+def _beta_fits(fits: Any, name: str) -> dict[str, tuple[float, float]]:
     """Validate a mapping ``label -> (alpha, beta)`` of positive Beta parameters."""
     if fits is None:
         return {}
@@ -180,7 +184,7 @@ def _beta_fits(fits: object, name: str) -> dict[str, tuple[float, float]]:
     return out
 
 
-def _marks(marks: object, name: str) -> dict[str, float]:
+def _marks(marks: Any, name: str) -> dict[str, float]:
     """Validate a mapping ``label -> x`` of finite positions."""
     if marks is None:
         return {}
@@ -198,7 +202,7 @@ def _draw_marks(ax: Axes, marks: dict[str, float]) -> None:
 
 
 def plot_rate_histogram(
-    rates: object,
+    rates: ArrayLike,
     *,
     fits: Mapping[str, tuple[float, float]] | None = None,
     marks: Mapping[str, float] | None = None,
@@ -283,7 +287,7 @@ def plot_rate_histogram(
 
 
 def plot_prior_likelihood_posterior(
-    prior: object,
+    prior: Any,
     successes: int,
     trials: int,
     *,
@@ -367,12 +371,10 @@ def plot_prior_likelihood_posterior(
 # --- full Bayes --------------------------------------------------------------------------------
 
 
-def _check_fractions(levels: object, name: str) -> np.ndarray:
-    values = as_finite(levels, name)
-    if np.any((values <= 0) | (values >= 1)) or np.any(np.diff(values) <= 0):
-        raise ValueError(
-            f"{name} must be increasing fractions strictly between 0 and 1; got {levels!r}"
-        )
+def _check_fractions(levels: ArrayLike, name: str) -> np.ndarray:
+    values = as_probabilities(levels, name)
+    if np.any(np.diff(values) <= 0):
+        raise ValueError(f"{name} must be increasing; got {levels!r}")
     return values
 
 
@@ -425,9 +427,7 @@ def plot_hyper_contours(
             f"hyper_posterior); got {type(posterior).__name__}"
         )
     fractions = _check_fractions(levels, "levels")
-    mass = float(as_finite(mass, "mass", ndim=0))
-    if not 0 < mass < 1:
-        raise ValueError(f"mass must lie strictly between 0 and 1; got {mass}")
+    mass = as_probability(mass, "mass")
     resolution = check_draws(resolution, "resolution")
     if resolution < 10:
         raise ValueError(f"resolution must be at least 10; got {resolution}")
@@ -488,7 +488,7 @@ def plot_hyper_contours(
 
 
 def plot_log_density_profiles(
-    x: object,
+    x: ArrayLike,
     profiles: Mapping[str, object],
     *,
     ax: Axes | None = None,
@@ -542,7 +542,7 @@ def plot_log_density_profiles(
 
 
 def plot_rate_densities(
-    x: object,
+    x: ArrayLike,
     densities: Mapping[str, object],
     *,
     marks: Mapping[str, float] | None = None,
@@ -583,8 +583,8 @@ def plot_rate_densities(
 
 
 def plot_predictive_counts(
-    pmf: object,
-    draws: object = None,
+    pmf: ArrayLike,
+    draws: ArrayLike = None,
     *,
     observed: int | None = None,
     ax: Axes | None = None,
@@ -595,7 +595,7 @@ def plot_predictive_counts(
     ----------
     pmf : array_like, shape (n + 1,)
         Probabilities of the counts :math:`0, \dots, n` (for example
-        :meth:`companion.beta_binomial.HyperPosterior.predictive_pmf`); they must sum
+        :meth:`companion.beta_binomial.HyperPosterior.predictive`); they must sum
         to one.
     draws : array_like of int, optional
         Simulated counts in :math:`0, \dots, n` (for example from

@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from companion._validate import RngLike
 from companion.plots._axes import get_axes
 
 __all__ = ["plot_divergence_counts", "plot_run_estimates"]
@@ -99,7 +100,7 @@ def plot_divergence_counts(
     *,
     by: Sequence[str] = ("sampler", "parametrization"),
     ax: Axes | None = None,
-    rng: int | np.random.Generator | None = 0,
+    rng: RngLike = 0,
 ) -> Axes:
     """Draw the number of divergent transitions of every run, one row of dots per group.
 
