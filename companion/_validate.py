@@ -35,7 +35,6 @@ __all__ = [
     "check_trials",
     "check_unique",
     "frozen_parameters",
-    "normal_prior",
 ]
 
 
@@ -278,14 +277,6 @@ def as_binomial_data(successes: Any, trials: Any) -> tuple[np.ndarray, np.ndarra
     check_same_length(successes=y, trials=n)
     check_trials(y, n, ("successes", "trials"))
     return y, n
-
-
-def normal_prior(prior: Any, name: str = "mu_prior") -> tuple[float, float] | None:
-    """Return ``(mean, sd)`` of a frozen ``scipy.stats.norm`` prior, or ``None`` if flat."""
-    if prior is None:
-        return None
-    check_frozen(prior, name, family="norm")
-    return float(prior.mean()), float(prior.std())
 
 
 def as_seed(rng: Any, name: str = "rng") -> int:

@@ -634,6 +634,7 @@ def rat_post_small() -> bb.HyperPosterior:
     return bb.hyper_posterior(Y_RAT, N_RAT, size=64)
 
 
+@pytest.mark.slow
 def test_theta_cdf_and_quantiles_are_inverse(rat_post, rat_post_small):
     q = np.array([0.025, 0.5, 0.975])
     x = rat_post.theta_quantiles(q, groups=[70])[:, 0]
@@ -1086,6 +1087,7 @@ def test_expect_warns_for_the_infinite_mean_of_alpha(rat_post):
         post.expect(lambda a, b: np.log(a))  # E[log alpha] exists: no warning
 
 
+@pytest.mark.slow
 def test_rat_normalizer_on_the_uv_grid_equals_a_plain_alpha_beta_grid(rat_post):
     """The Jacobian alpha * beta of eq-rt-jacobian: both grids integrate the same density.
 

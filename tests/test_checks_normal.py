@@ -242,6 +242,7 @@ def test_factorization_detects_a_wrong_conditional(rng, monkeypatch) -> None:
     assert not checks.check_factorization(Y, SIGMA, theta, mu, tau).passed
 
 
+@pytest.mark.slow
 def test_expected_log_tau_agrees_and_rejects_the_published_reference() -> None:
     priors = {"tau_prior": stats.halfcauchy(scale=5), "mu_prior": stats.norm(0, 5)}
     result = checks.check_expected_log_tau(Y, SIGMA, **priors)

@@ -89,6 +89,7 @@ def test_mcse_of_independent_draws_is_the_standard_error(rng) -> None:
     )
 
 
+@pytest.mark.slow
 def test_rates_comparison_on_exact_draws() -> None:
     rats = rat_tumors()
     posterior = beta_binomial.hyper_posterior(rats["y"], rats["n"])

@@ -366,6 +366,7 @@ def _partial_pooling_by_quadrature(y: np.ndarray, n: np.ndarray, cells: int = 30
     return np.tensordot(weight / weight.sum(), mean, axes=([0, 1], [0, 1]))
 
 
+@pytest.mark.slow
 def test_pooling_estimates_are_the_three_estimators() -> None:
     data = ex.simulate_groups(30, rng=1)
     y, n = data["successes"], data["trials"]

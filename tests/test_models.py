@@ -31,6 +31,7 @@ Y, SIGMA = SCHOOLS["y"].to_numpy(), SCHOOLS["sigma"].to_numpy()
     ],
     ids=lambda d: f"{d.dist.name}{d.args}{d.kwds}",
 )
+@pytest.mark.slow
 def test_pymc_prior_has_the_scipy_density(prior) -> None:
     with pm.Model():
         variable = models.pymc_prior("x", prior)
@@ -249,6 +250,7 @@ def test_sample_is_quiet_reproducible_and_records_the_run(capfd) -> None:
     assert set(first.children) >= {"posterior", "sample_stats"}
 
 
+@pytest.mark.slow
 def test_a_generator_draws_the_seed_and_the_seed_is_recorded() -> None:
     pytest.importorskip("nutpie")
     compiled = models.compile_model(

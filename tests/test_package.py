@@ -57,6 +57,7 @@ def test_public_objects_have_clean_docstrings(module_name: str) -> None:
         )
 
 
+@pytest.mark.slow
 def test_importing_companion_does_not_import_pymc() -> None:
     code = (
         "import sys, companion, companion.normal_normal, companion.beta_binomial, "

@@ -168,6 +168,7 @@ def test_animation_frames_move_from_pooling_to_separate(posterior: nn.TauPosteri
     assert f"{float(posterior.cdf(tau)):.2f}" in top.get_title()
 
 
+@pytest.mark.slow
 def test_animation_html_is_a_self_contained_player(posterior: nn.TauPosterior) -> None:
     anim = plots.animate_tau_knob(posterior, LABELS, frames=3, dpi=30)
     raw = anim.to_jshtml()

@@ -110,6 +110,7 @@ def test_edge_mass_is_a_small_float(case: Case) -> None:
     assert isinstance(mass, float) and 0 <= mass < 1e-9
 
 
+@pytest.mark.slow
 def test_marginal_summaries_have_one_column_per_group(case: Case) -> None:
     post, x, J = case.posterior, case.x, groups(case)
     q = np.array([0.05, 0.5, 0.95])
@@ -148,6 +149,7 @@ def test_sample_returns_a_dict_with_one_column_of_theta_per_group(case: Case) ->
         post.sample(0, rng=1)
 
 
+@pytest.mark.slow
 def test_rankings_are_a_matrix_and_a_distribution(case: Case) -> None:
     J = groups(case)
     greater, largest = case.rankings()

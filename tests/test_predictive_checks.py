@@ -45,6 +45,7 @@ def _ks_limit(n: int, alpha: float = 1e-6) -> float:
     return float(np.sqrt(np.log(2 / alpha) / (2 * n)))
 
 
+@pytest.mark.slow
 def test_same_school_replications_have_the_exact_predictive_distribution(schools) -> None:
     """Each column is distributed as the exact predictive mixture of that school."""
     rep = predictive_checks.replicate_estimates(schools, 5_000, rng=1)
@@ -55,6 +56,7 @@ def test_same_school_replications_have_the_exact_predictive_distribution(schools
         assert statistic < _ks_limit(rep.shape[0])
 
 
+@pytest.mark.slow
 def test_new_school_replications_have_the_new_group_distribution(schools) -> None:
     rep = predictive_checks.replicate_estimates(schools, 5_000, new_groups=True, rng=2)
     exact = schools.predictive(sigma=float(SIGMA[0]))
@@ -145,6 +147,7 @@ def test_predictive_check_figure_marks_the_observed_value(schools) -> None:
 # --- exact distributions of the count statistics ------------------------------------------
 
 
+@pytest.mark.slow
 def test_zero_count_pmf_sums_to_one_and_matches_replications(historical_rats):
     for new in (False, True):
         pmf = predictive_checks.zero_count_pmf(historical_rats, new_groups=new)
@@ -154,6 +157,7 @@ def test_zero_count_pmf_sums_to_one_and_matches_replications(historical_rats):
         assert np.all(np.abs(freq - pmf) < 5 * np.sqrt(pmf * (1 - pmf) / rep.shape[0]) + 1e-4)
 
 
+@pytest.mark.slow
 def test_largest_rate_sf_matches_replications(historical_rats):
     statistic = predictive_checks.largest_rate(RATS_N[:70])
     for new in (False, True):
@@ -178,6 +182,7 @@ def test_betabinom_cdf_matches_scipy():
     )
 
 
+@pytest.mark.slow
 def test_exact_p_value_anchors(historical_rats):
     """The exact p-values of the rat-tumour chapter's checks (book/rat_tumors.md)."""
     observed_zeros = int(np.sum(RATS_Y[:70] == 0))
@@ -198,6 +203,7 @@ def test_exact_p_value_anchors(historical_rats):
         )
 
 
+@pytest.mark.slow
 def test_exact_distributions_of_some_columns(historical_rats) -> None:
     # Counting zeros in the 70 historical columns of replications from the 71-group
     # posterior (the chapter's exercise): against replications, and against the 71-group

@@ -154,6 +154,7 @@ def test_the_cdf_is_that_of_the_variance_at_t_squared_and_integrates_the_density
 
 
 @pytest.mark.parametrize("name", PRIOR_IDS)
+@pytest.mark.slow
 def test_the_prior_on_tau_is_the_law_of_the_root_of_simulated_variances(name: str) -> None:
     """Bin probabilities int pdf over ten bins against 400,000 draws of sqrt(V).
 
@@ -335,6 +336,7 @@ def test_stan_prior_is_a_truncated_power() -> None:
     assert np.all(np.isneginf(log_p[~above]))
 
 
+@pytest.mark.slow
 def test_mean_concentration_prior_is_normalized() -> None:
     # integrate p(alpha, beta) over (u, v) = (log(alpha / beta), log(alpha + beta)), where
     # d alpha d beta = alpha beta du dv, with a proper Gamma prior on s

@@ -149,6 +149,7 @@ def test_largest_given_tau_matches_mvn_orthant_probabilities(
 
 
 @pytest.mark.parametrize("tau", [1e-3, 0.05, 3.0, 40.0])
+@pytest.mark.slow
 def test_max_given_tau_matches_brute_force_over_mu(posterior: nn.TauPosterior, tau: float) -> None:
     """P(max theta <= x | tau, y) = int N(mu | mu_hat, V_mu) prod_j Phi((x - a_j(mu)) / s_j) dmu."""
     mu_mean, mu_sd = nn.mu_given_tau(Y, SIGMA, tau)
@@ -230,6 +231,7 @@ def test_prob_greater_matches_quadrature_and_draws(
 
 
 @pytest.mark.parametrize("which", ["bda3", "weak"])
+@pytest.mark.slow
 def test_prob_largest_matches_exact_draws(which: str, request) -> None:
     if which == "bda3":
         exact, sample = request.getfixturevalue("largest"), request.getfixturevalue("draws")
@@ -245,6 +247,7 @@ def test_prob_largest_printed_values(largest: np.ndarray) -> None:
     assert largest.round(3).tolist() == [0.252, 0.102, 0.084, 0.099, 0.051, 0.071, 0.205, 0.138]
 
 
+@pytest.mark.slow
 def test_quadrature_has_converged(
     posterior: nn.TauPosterior, largest: np.ndarray, monkeypatch
 ) -> None:
@@ -290,6 +293,7 @@ def test_max_cdf_matches_exact_draws(which: str, request) -> None:
     assert within_4_se(empirical, post.largest_effect().cdf(xs))
 
 
+@pytest.mark.slow
 def test_max_pdf_is_the_derivative_of_max_cdf(posterior: nn.TauPosterior) -> None:
     maximum = posterior.largest_effect()
     # int_a^b pdf = cdf(b) - cdf(a) on 11 panels across [-30, 80], by 16-node
@@ -399,6 +403,7 @@ def _monte_carlo_beta(a, b, draws, rng):
     return rng.beta(np.asarray(a, float), np.asarray(b, float), size=(draws, len(a)))
 
 
+@pytest.mark.slow
 def test_no_pooling_prob_greater_and_largest_match_monte_carlo_on_free_throws(rng):
     draws = 400_000
     theta = _monte_carlo_beta(1 + Y_FT, 1 + N_FT - Y_FT, draws, rng)
@@ -475,6 +480,7 @@ def count_data(draw, min_groups=2, max_groups=4, max_trials=40):
 
 @settings(max_examples=20, deadline=None)
 @given(data=count_data(), pair=st.tuples(st.integers(0, 3), st.integers(0, 3)))
+@pytest.mark.slow
 def test_no_pooling_prob_greater_complement_and_largest_sum(data, pair):
     y, n = data
     i, k = (p % y.size for p in pair)
@@ -540,6 +546,7 @@ def trio() -> bb.HyperPosterior:
     return bb.hyper_posterior([1, 3, 5, 5], [10, 10, 10, 10])
 
 
+@pytest.mark.slow
 def test_rates_rankings_match_exact_draws(trio: bb.HyperPosterior):
     greater, largest = trio.prob_greater(), trio.prob_largest()
     theta = trio.sample(DRAWS, rng=4)["theta"]
@@ -555,6 +562,7 @@ def test_rates_rankings_match_exact_draws(trio: bb.HyperPosterior):
     assert np.all(np.diff(largest[:3]) > 0)
 
 
+@pytest.mark.slow
 def test_rates_rankings_quadrature_has_converged(monkeypatch):
     """Doubling the nodes over each rate moves nothing; merging grid cells moves < 1e-4.
 

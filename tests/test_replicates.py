@@ -48,6 +48,7 @@ def table(compiled, exact_means):
     )
 
 
+@pytest.mark.slow
 def test_one_row_per_run_with_every_column(table) -> None:
     assert len(table) == 4 and table["seed"].is_unique
     assert list(table["run"]) == [0, 1, 2, 3]
@@ -101,6 +102,7 @@ def test_the_same_seeds_give_the_same_table_on_one_machine(compiled, table, exac
     pd.testing.assert_frame_equal(again[columns], table[columns])
 
 
+@pytest.mark.slow
 def test_the_model_is_compiled_once(model, monkeypatch) -> None:
     nutpie = pytest.importorskip("nutpie")
     calls = []
@@ -157,6 +159,7 @@ def test_a_plain_model_needs_its_sampler_named(model) -> None:
         replicates.run("eight schools", sampler="nutpie", runs=2)
 
 
+@pytest.mark.slow
 def test_pymc_runs_are_scored_the_same_way(model, exact_means) -> None:
     table = replicates.run(
         model, sampler="pymc", runs=1, rng=3, exact=exact_means, draws=60, tune=60, chains=2

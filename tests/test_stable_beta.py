@@ -62,6 +62,7 @@ def test_finite_where_scipy_returns_nan() -> None:
     assert np.allclose(mixture.cdf(smooth).ravel(), [0.01, 0.9], atol=1e-9)
 
 
+@pytest.mark.slow
 def test_hyperposterior_quantiles_with_a_heavy_tail_in_alpha_plus_beta() -> None:
     # Fifteen rat groups: the grid of log(alpha + beta) reaches alpha + beta ~ 1e24, where
     # SciPy's beta CDF is NaN. The quantiles must invert the CDF, and the CDF must agree

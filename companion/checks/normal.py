@@ -793,12 +793,15 @@ def check_tau_tail(
     For large :math:`\tau`, :math:`V_\mu \approx \tau^2/J` (flat prior on :math:`\mu`)
     or :math:`V_\mu \to s_0^2` (normal prior), the exponentials tend to one and the
     product of :math:`J` factors :math:`(\sigma_j^2 + \tau^2)^{-1/2}` behaves like
-    :math:`\tau^{-J}`, so under a uniform prior on :math:`\tau`
+    :math:`\tau^{-J}`, so under a uniform prior on :math:`\tau` the unnormalized density
+    :math:`q(\tau) = V_\mu^{1/2} \prod_j (\sigma_j^2 + \tau^2)^{-1/2}
+    \exp\{-(y_j - \hat\mu)^2 / (2(\sigma_j^2 + \tau^2))\}`, with
+    :math:`p(\tau \mid y) \propto q(\tau)`, behaves as
 
     .. math::
 
-        p(\tau \mid y) \sim J^{-1/2}\, \tau^{1-J} \quad\text{(flat } \mu\text{)}, \qquad
-        p(\tau \mid y) \sim s_0\, \tau^{-J} \quad\text{(normal } \mu\text{)}.
+        q(\tau) \sim J^{-1/2}\, \tau^{1-J} \quad\text{(flat } \mu\text{)}, \qquad
+        q(\tau) \sim s_0\, \tau^{-J} \quad\text{(normal } \mu\text{)}.
 
     The check compares the local slopes of the brute-force :math:`\log p(\tau \mid y)`
     (:func:`brute_log_tau_density`, uniform prior on :math:`\tau`) against
