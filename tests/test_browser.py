@@ -13,38 +13,20 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 import yaml
 
+from tests.browser_support import chromium, is_local, unavailable
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)")
-    pytest.skip(reason)
 
 
 def _toc_pages() -> list[str]:
@@ -61,7 +43,7 @@ PAGES = _toc_pages()
 @pytest.fixture(scope="module")
 def site() -> Path:
     if not (SITE / "index.html").exists():
-        _unavailable(f"no built book in {SITE}: run `make book` first")
+        unavailable(f"no built book in {SITE}: run `make book` first")
     return SITE
 
 
@@ -78,21 +60,8 @@ def server(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        _unavailable(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
-
-
-def _is_local(url: str) -> bool:
-    parsed = urlparse(url)
-    return parsed.scheme in {"data", "blob", "about"} or parsed.hostname in {
-        "127.0.0.1",
-        "localhost",
-    }
 
 
 @pytest.mark.parametrize("page_name", PAGES)
@@ -101,7 +70,7 @@ def test_page_renders_offline(browser: object, server: str, page_name: str) -> N
     blocked: list[str] = []
 
     def route(route: object) -> None:
-        if _is_local(route.request.url):
+        if is_local(route.request.url):
             route.continue_()
         else:
             blocked.append(route.request.url)

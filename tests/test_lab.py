@@ -38,9 +38,10 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+
+from tests.browser_support import chromium, is_local, unavailable
 
 # The chapter the browser test opens: one whose prose takes its numbers from {eval} roles,
 # with display math, and that runs in seconds (no MCMC).
@@ -48,17 +49,6 @@ CHAPTER = "drug_trial"
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "_build" / "screenshots" / "lab"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 LAB_MODULES = ("jupyterlab", "jupyterlab_myst", "jupytext", "jupyter_server")
 EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # CSS for the notebook on show
@@ -71,16 +61,10 @@ RUN_ALL_S = 1200
 RENDER_S = 120
 
 
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)")
-    pytest.skip(reason)
-
-
 def _require_lab_extra() -> None:
     missing = [name for name in LAB_MODULES if importlib.util.find_spec(name) is None]
     if missing:
-        _unavailable(f"the lab extra is not installed ({', '.join(missing)}): run `make lab`")
+        unavailable(f"the lab extra is not installed ({', '.join(missing)}): run `make lab`")
 
 
 def _notebook_chapters() -> list[str]:
@@ -159,7 +143,7 @@ def _lab_flags() -> list[str]:
     """The flags `make lab` passes to `jupyter lab` (the Makefile's LAB_FLAGS)."""
     make = shutil.which("make")
     if make is None:
-        _unavailable("make not found: the test reads the flags of `make lab` from the Makefile")
+        unavailable("make not found: the test reads the flags of `make lab` from the Makefile")
     show = "lab-flags: ; @:$(info $(LAB_FLAGS))"
     printed = subprocess.run(
         [make, "-s", "--no-print-directory", "--eval", show, "lab-flags"],
@@ -189,7 +173,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     _require_lab_extra()
     jupyter = Path(sys.executable).with_name("jupyter")
     if not jupyter.exists():
-        _unavailable(f"no jupyter command next to {sys.executable}")
+        unavailable(f"no jupyter command next to {sys.executable}")
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
     shutil.copytree(
@@ -261,21 +245,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        _unavailable(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
-
-
-def _is_local(url: str) -> bool:
-    parsed = urlparse(url)
-    return parsed.scheme in {"data", "blob", "about"} or parsed.hostname in {
-        "127.0.0.1",
-        "localhost",
-    }
 
 
 def _kernel(lab: Lab, path: str) -> dict | None:
@@ -401,7 +372,7 @@ def test_chapter_runs_in_jupyterlab(browser: object, lab: Lab) -> None:
     blocked: list[str] = []
 
     def route(route: object) -> None:
-        if _is_local(route.request.url):
+        if is_local(route.request.url):
             route.continue_()
         else:
             blocked.append(route.request.url)
