@@ -151,12 +151,23 @@ class _StableBetaBinom:
         return np.exp(self.logpmf(k, n, a, b))
 
     def cdf(self, k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike) -> np.ndarray:
-        """Return the sum of :meth:`pmf` over ``0, ..., floor(k)``."""
+        r"""Return the sum of :meth:`pmf` over ``0, ..., floor(k)``.
+
+        From :math:`\log p(0)` of :meth:`logpmf`, the terms follow by the ratio
+
+        .. math:: \frac{p(i + 1)}{p(i)} = \frac{(n - i)(i + a)}{(i + 1)(n - i - 1 + b)},
+
+        accumulated in logs, so that no term underflows to zero before the mass begins
+        (:math:`p(0)` is below :math:`10^{-308}` for :math:`a = b = 500`, :math:`n = 3000`).
+        """
         k, n, a, b = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (k, n, a, b)))
         top = np.floor(np.minimum(k, n))
-        total = np.zeros(k.shape)
-        for i in range(int(np.max(top, initial=-1)) + 1):
-            total += np.where(i <= top, self.pmf(i, n, a, b), 0.0)
+        log_p = self.logpmf(0, n, a, b)
+        total = np.where(top >= 0, np.exp(log_p), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # past n: masked below
+            for i in range(int(np.max(top, initial=-1))):
+                log_p = log_p + np.log((n - i) * (i + a)) - np.log((i + 1) * (n - i - 1 + b))
+                total += np.where(i + 1 <= top, np.exp(log_p), 0.0)
         return np.minimum(total, 1.0)
 
     def mean(self, n: ArrayLike, a: ArrayLike, b: ArrayLike) -> np.ndarray:

@@ -153,25 +153,6 @@ def _rate_components(
     return mixture.weights, a, b, n
 
 
-def _betabinom_cdf(k: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    r"""Beta-binomial CDF at ``k`` (one per column), by the ratio of successive terms.
-
-    .. math::
-
-        p(0) = \frac{B(a, n + b)}{B(a, b)} = \prod_{i<n} \frac{b + i}{a + b + i}, \qquad
-        \frac{p(i + 1)}{p(i)} = \frac{(n - i)(i + a)}{(i + 1)(n - i - 1 + b)},
-
-    a loop over at most :math:`\max n` counts on whole (cells, groups) arrays, where
-    ``scipy.stats.betabinom.cdf`` sums each term separately.
-    """
-    pmf = stable_betabinom.pmf(0, n, a, b)  # exact also where a + b is huge
-    total = np.where(k >= 0, pmf, 0.0)
-    for i in range(int(np.max(k, initial=0))):
-        pmf = pmf * (n - i) * (i + a) / ((i + 1) * (n - i - 1 + b))
-        total = total + np.where(i + 1 <= k, pmf, 0.0)
-    return np.minimum(total, 1.0)
-
-
 def zero_count_pmf(
     posterior: Any, *, new_groups: bool = False, groups: Sequence[int] | None = None
 ) -> np.ndarray:
@@ -256,7 +237,7 @@ def largest_rate_sf(
     scaled = t * n
     # the largest count whose rate is below the threshold (at or below it, with strict)
     below = np.floor(scaled + 1e-9) if strict else np.ceil(scaled - 1e-9) - 1
-    return float(1 - weights @ np.prod(_betabinom_cdf(below, n, a, b), axis=1))
+    return float(1 - weights @ np.prod(stable_betabinom.cdf(below, n, a, b), axis=1))
 
 
 def p_value(replicated: ArrayLike, observed: float, *, strict: bool = False) -> float:

@@ -172,16 +172,6 @@ def test_largest_rate_sf_matches_replications(historical_rats):
                 assert abs(hat - exact) < 5 * np.sqrt(exact * (1 - exact) / values.size)
 
 
-def test_betabinom_cdf_matches_scipy():
-    rng = np.random.default_rng(0)
-    a, b = rng.gamma(2.0, 2.0, (50, 4)), rng.gamma(2.0, 5.0, (50, 4))
-    n = np.array([3, 10, 20, 52])
-    k = np.array([-1, 4, 7, 30])
-    np.testing.assert_allclose(
-        predictive_checks._betabinom_cdf(k, n, a, b), stats.betabinom.cdf(k, n, a, b), atol=1e-12
-    )
-
-
 @pytest.mark.slow
 def test_exact_p_value_anchors(historical_rats):
     """The exact p-values of the rat-tumour chapter's checks (book/rat_tumors.md)."""

@@ -105,3 +105,22 @@ def test_betabinom_matches_exact_sums_at_any_concentration(total: float, trials:
 def test_betabinom_moments_are_scipys() -> None:
     np.testing.assert_allclose(stable_betabinom.mean(20, 2.0, 3.0), stats.betabinom.mean(20, 2, 3))
     np.testing.assert_allclose(stable_betabinom.var(20, 2.0, 3.0), stats.betabinom.var(20, 2, 3))
+
+
+def test_betabinom_cdf_matches_scipy() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.gamma(2.0, 2.0, (50, 4)), rng.gamma(2.0, 5.0, (50, 4))
+    n = np.array([3, 10, 20, 52])
+    k = np.array([-1, 4, 7, 30])
+    np.testing.assert_allclose(
+        stable_betabinom.cdf(k, n, a, b), stats.betabinom.cdf(k, n, a, b), atol=1e-12
+    )
+
+
+def test_betabinom_cdf_where_the_first_terms_underflow() -> None:
+    # p(0) = B(500, 3500) / B(500, 500) is far below the smallest double: the terms
+    # must still add up to the exact sum (math.fsum of the exact log-pmfs).
+    a, b, n, k = 500.0, 500.0, 3000, 1500
+    assert _log_betabinom(0, n, a, b) < -800
+    exact = math.fsum(math.exp(_log_betabinom(i, n, a, b)) for i in range(k + 1))
+    assert stable_betabinom.cdf(k, n, a, b) == pytest.approx(exact, abs=1e-10)
