@@ -23,7 +23,6 @@ the rat tumours:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +46,7 @@ from companion._validate import (
     check_groups,
     frozen_parameters,
 )
-from companion.grid import Grid2D, adaptive_grid
+from companion.grid import Grid2D, adaptive_grid, warn_if_not_decayed
 from companion.mixtures import Mixture
 from companion.priors import BDA3_HYPERPRIOR, PowerHyperprior
 
@@ -570,15 +569,7 @@ class HyperPosterior:
         """
         alpha, beta = self.alpha_beta()
         values = np.broadcast_to(np.asarray(f(alpha, beta), dtype=float), alpha.shape)
-        weighted = np.abs(values) * self.grid.mass
-        inner = weighted[2:-2, 2:-2].sum()
-        if weighted.sum() - inner > 1e-9 * max(float(weighted.sum()), 1e-300):
-            warnings.warn(
-                "the integrand has not decayed at the edges of the (alpha, beta) grid: this "
-                "expectation may not exist (heavy tail) and the value returned is unreliable",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        warn_if_not_decayed(np.abs(values) * self.grid.mass, 2, "edges of the (alpha, beta) grid")
         return float(np.sum(values * self.grid.mass))
 
     def coordinate_correlations(self) -> dict[str, float]:

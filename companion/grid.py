@@ -21,6 +21,7 @@ the posterior.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,7 +33,7 @@ from scipy.special import logsumexp
 
 from companion._validate import RngLike, as_finite, check_draws
 
-__all__ = ["Grid1D", "Grid2D", "adaptive_grid"]
+__all__ = ["Grid1D", "Grid2D", "adaptive_grid", "warn_if_not_decayed"]
 
 
 def _check_axis(points: ArrayLike, name: str) -> np.ndarray:
@@ -499,3 +500,38 @@ def adaptive_grid(
     axes, values, top = _tabulate(size)
     values = values + top  # keep the caller's normalization, so log_normalizer is meaningful
     return Grid1D(axes[0], values) if dims == 1 else Grid2D(axes[0], axes[1], values)
+
+
+def warn_if_not_decayed(
+    weighted: np.ndarray, axes: int, where: str, *, stacklevel: int = 3
+) -> None:
+    r"""Warn that an expectation may not exist if :math:`|f|\,p` has not decayed at the edges.
+
+    A grid is finite, so it returns a number for :math:`E[f]` even where the integral
+    diverges. The sign of divergence is mass at the edges: the warning fires when the
+    cells within two of an edge of the grid hold more than :math:`10^{-9}` of
+    :math:`\sum |f|\,p`.
+
+    Parameters
+    ----------
+    weighted : numpy.ndarray
+        :math:`|f|` times the cell masses; the first ``axes`` axes are the grid's, any
+        others index separate expectations (each is judged on its own).
+    axes : int
+        Number of grid axes (1 or 2).
+    where : str
+        The edges, as the message names them (for example ``"ends of the tau grid"``).
+    stacklevel : int, default 3
+        Passed to :func:`warnings.warn`: 3 points at the caller of the function that
+        calls this one.
+    """
+    grid_axes = tuple(range(axes))
+    total = weighted.sum(axis=grid_axes)
+    inner = weighted[(slice(2, -2),) * axes].sum(axis=grid_axes)
+    if np.any(total - inner > 1e-9 * np.maximum(total, 1e-300)):
+        warnings.warn(
+            f"the integrand has not decayed at the {where}: this expectation may not exist "
+            "(heavy tail) and the value returned is unreliable",
+            RuntimeWarning,
+            stacklevel=stacklevel,
+        )

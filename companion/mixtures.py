@@ -20,7 +20,6 @@ posterior objects: ``cdf(x)`` has shape ``(len(x), J)``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -30,6 +29,7 @@ from scipy.optimize import elementwise
 
 from companion._stable_beta import stable_beta, stable_betabinom
 from companion._validate import RngLike, as_finite, as_probabilities, as_probability, check_draws
+from companion.grid import warn_if_not_decayed
 
 __all__ = ["Mixture"]
 
@@ -172,14 +172,7 @@ class Mixture:
         if not self.ordered or self.weights.size < 5:
             return
         weighted = np.abs(moments) * self.weights[:, None]
-        tails = weighted[:2].sum(axis=0) + weighted[-2:].sum(axis=0)
-        if np.any(tails > 1e-9 * np.maximum(weighted.sum(axis=0), 1e-300)):
-            warnings.warn(
-                "the components' moments have not decayed at the ends of the grid: this "
-                "expectation may not exist (heavy tail) and the value returned is unreliable",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+        warn_if_not_decayed(weighted, 1, "ends of the grid of components", stacklevel=4)
 
     def std(self) -> float | np.ndarray:
         """Return the standard deviation, the square root of :meth:`var`."""

@@ -25,7 +25,6 @@ quantity of the model.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +42,7 @@ from companion._validate import (
     check_draws,
     check_groups,
 )
-from companion.grid import Grid1D, adaptive_grid
+from companion.grid import Grid1D, adaptive_grid, warn_if_not_decayed
 from companion.mixtures import Mixture
 from companion.priors import FLAT, check_mu_prior, check_tau_prior
 
@@ -435,16 +434,8 @@ class TauPosterior:
                 f"f must return an array whose first axis has length {self.grid.points.size}; "
                 f"got shape {values.shape}"
             )
-        weighted = np.abs(values.reshape(values.shape[0], -1)).T * self.grid.mass
-        total = weighted.sum(axis=1)
-        tails = weighted[:, :2].sum(axis=1) + weighted[:, -2:].sum(axis=1)
-        if np.any(tails > 1e-9 * np.maximum(total, 1e-300)):
-            warnings.warn(
-                "the integrand has not decayed at the ends of the tau grid: this "
-                "expectation may not exist (heavy tail) and the value returned is unreliable",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        weighted = np.abs(values.reshape(values.shape[0], -1)) * self.grid.mass[:, None]
+        warn_if_not_decayed(weighted, 1, "ends of the tau grid")
         result = np.tensordot(self.grid.mass, values, axes=(0, 0))
         return float(result) if result.ndim == 0 else result
 

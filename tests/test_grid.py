@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
-from companion.grid import Grid1D, Grid2D, adaptive_grid
+from companion.grid import Grid1D, Grid2D, adaptive_grid, warn_if_not_decayed
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -683,3 +684,16 @@ def test_adaptive_grid_covers_any_gaussian_whose_mode_is_in_the_box(mu, log_sigm
     assert grid.edge_mass() < 1e-12
     assert grid.expect(lambda x: x) == pytest.approx(mu, abs=1e-8 * sigma)
     assert grid.expect(lambda x: (x - mu) ** 2) == pytest.approx(sigma**2, rel=1e-7)
+
+
+def test_warn_if_not_decayed_judges_each_expectation_at_the_edges() -> None:
+    x = np.linspace(-10, 10, 201)
+    mass = np.exp(-0.5 * x**2)
+    light, heavy = mass, mass * np.exp(0.5 * x**2) / (1 + x**2)  # ~ 1/x^2 tails
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_not_decayed(light[:, None], 1, "ends")
+        warn_if_not_decayed(np.outer(light, light), 2, "edges")
+    for weighted, axes in ((np.c_[light, heavy], 1), (np.outer(light, heavy), 2)):
+        with pytest.warns(RuntimeWarning, match="not decayed at the ends: this expectation may"):
+            warn_if_not_decayed(weighted, axes, "ends")
