@@ -522,7 +522,7 @@ def warn_if_not_decayed(
     where : str
         The edges, as the message names them (for example ``"ends of the tau grid"``).
     stacklevel : int, default 3
-        Passed to :func:`warnings.warn`: 3 points at the caller of the function that
+        Passed to ``warnings.warn``: 3 points at the caller of the function that
         calls this one.
     """
     grid_axes = tuple(range(axes))
